@@ -1,0 +1,47 @@
+# Switchyard. Every target runs on a current Node LTS: scripts/ensure-node.sh
+# fetches node@24 from the npm registry into .tools/ when the machine's is older.
+SHELL := /bin/bash
+NODE_DIR := $(shell scripts/ensure-node.sh)
+export PATH := $(NODE_DIR):$(PATH)
+CONFIG ?= gateway.d
+
+.PHONY: all install build typecheck test validate run bench bench-quick soak clean
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+dist/cli.js: node_modules/.package-lock.json $(shell find src -name '*.ts' 2>/dev/null) tsconfig.json
+	npx tsc -p tsconfig.json
+	@chmod +x dist/cli.js
+
+build: dist/cli.js
+
+typecheck: install
+	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p test/tsconfig.json
+
+validate: build
+	node dist/cli.js validate $(CONFIG)
+
+run: build
+	node dist/cli.js serve --config $(CONFIG)
+
+test: build typecheck
+	npx mocha
+
+bench: build
+	node bench/run.ts
+
+bench-quick: build
+	node bench/run.ts --quick
+
+soak: build
+	node bench/soak.ts
+
+clean:
+	rm -rf dist

@@ -1,0 +1,41 @@
+// One JSON line per log event on stderr. Redaction lives here, at the one exit
+// every log line takes: query-string keys and bearer tokens are scrubbed from
+// any string field, so a careless call site cannot leak a secret.
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+let threshold: number = rank[(process.env.SWITCHYARD_LOG_LEVEL as Level) ?? 'info'] ?? rank.info;
+
+export function setLogLevel(level: Level): void {
+  if (!process.env.SWITCHYARD_LOG_LEVEL) threshold = rank[level];
+}
+
+const secretPatterns: [RegExp, string][] = [
+  [/([?&](?:key|api_key|api-key|token|access_token)=)[^&\s"]*/gi, '$1[redacted]'],
+  [/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]'],
+  [/\bsk-[A-Za-z0-9_-]{8,}/g, 'sk-[redacted]'],
+  [/(\/ollama\/)[^/\s"]+/g, '$1[redacted]'],
+  [/(https?:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[redacted]@'],
+];
+
+/** Scrubs anything that looks like a credential from a string. */
+export function redact(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of secretPatterns) out = out.replace(pattern, replacement);
+  return out;
+}
+
+function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
+  if (rank[level] < threshold) return;
+  const line: Record<string, unknown> = { ts: new Date().toISOString(), level, msg };
+  if (fields) for (const [k, v] of Object.entries(fields)) line[k] = v instanceof Error ? v.message : v;
+  process.stderr.write(redact(JSON.stringify(line)) + '\n');
+}
+
+export const log = {
+  debug: (msg: string, fields?: Record<string, unknown>) => write('debug', msg, fields),
+  info: (msg: string, fields?: Record<string, unknown>) => write('info', msg, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields),
+  error: (msg: string, fields?: Record<string, unknown>) => write('error', msg, fields),
+};
