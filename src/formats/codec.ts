@@ -1,0 +1,71 @@
+// The contracts between the data path and the wire formats. A codec is pure:
+// no I/O, no clock except where an id or `created` needs one. Stream codecs
+// are small objects made per request that own their stream state.
+
+import type { ChatRequest, ChatResponse, GatewayError, StreamEvent, TokenUsage } from './ir.ts';
+
+/** The wire protocols the gateway speaks. */
+export type Protocol = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama-chat' | 'ollama-generate';
+
+/** One server-sent event as parsed off the wire (or one NDJSON line in `data`). */
+export interface WireEvent {
+  event?: string;
+  data: string;
+}
+
+/** Thrown by decoders for input the gateway must refuse with a 400 in the caller's protocol. */
+export class FormatError extends Error {
+  readonly status: number;
+  constructor(message: string, status = 400) {
+    super(message);
+    this.name = 'FormatError';
+    this.status = status;
+  }
+}
+
+/** How a caller's protocol is read and answered. */
+export interface InboundCodec {
+  protocol: Protocol;
+  /** Parsed JSON body -> IR. Throws FormatError for unusable input. */
+  decodeRequest(body: unknown): ChatRequest;
+  /** IR reply -> the caller's JSON body. `model` is what the caller asked for. */
+  encodeResponse(response: ChatResponse, model: string): unknown;
+  /** A fresh encoder for one streamed reply. */
+  createStreamEncoder(model: string, options: { includeUsage: boolean }): StreamEncoder;
+  /** The caller's error body. */
+  encodeError(error: GatewayError): unknown;
+  /** Content-Type of streamed replies. */
+  streamContentType: string;
+}
+
+export interface StreamEncoder {
+  /** Bytes (text) to send for one event; '' when the event produces none yet. */
+  encode(event: StreamEvent): string;
+  /** Closing bytes after the last event of a successful stream (e.g. `data: [DONE]`). */
+  end(): string;
+  /** Bytes for an error after the first byte has gone out: never looks like success. */
+  error(error: GatewayError): string;
+}
+
+/** How an upstream protocol is written and read. */
+export interface UpstreamCodec {
+  protocol: Protocol;
+  /** IR -> the upstream JSON body, addressed to `upstreamModel`. For streams, ask for usage. */
+  encodeRequest(request: ChatRequest, upstreamModel: string): Record<string, unknown>;
+  /** Upstream JSON reply -> IR. Throws FormatError(502) on a body that is not a reply. */
+  decodeResponse(body: unknown): ChatResponse;
+  /** A fresh decoder for one upstream stream. */
+  createStreamDecoder(): StreamDecoder;
+  /** Upstream error body (parsed JSON, or text) -> neutral error, keeping the status. */
+  decodeError(status: number, body: unknown): GatewayError;
+}
+
+export interface StreamDecoder {
+  /** One upstream wire event -> zero or more IR events. Throws FormatError(502) on garbage. */
+  decode(event: WireEvent): StreamEvent[];
+  /** True once the upstream has signalled the end ([DONE], message_stop, done:true...). */
+  readonly done: boolean;
+}
+
+/** Usage found in a same-protocol (pass-through) reply, for the usage log. */
+export type UsageExtractor = (body: unknown) => TokenUsage | undefined;
