@@ -1,0 +1,225 @@
+// The append-only usage log (spec section 4): one JSON line per request in
+// `usage-YYYY-MM-DD.jsonl`, the UTC day of the line's own `ts`.
+//
+// The request path only serialises the line and pushes it into a memory
+// buffer; a timer appends the buffer with async I/O, one file per day. A slow
+// or failing disk never blocks or crashes serving: lines wait in a bounded
+// buffer and are retried on the next tick, and past the bound new lines are
+// dropped and counted (an error log and a metric say so). Lines are never
+// rewritten: a failed append is retried with the same bytes, after making sure
+// any partial line the failure left behind is terminated first.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { log } from './logger.ts';
+import { metrics } from './metrics.ts';
+import type { UsageLine } from './usage-record.ts';
+
+export interface UsageLogOptions {
+  /** Folder for the files; a relative path resolves against the working directory. */
+  dir: string;
+  /** Interval between appends (settings.usage.flush_ms, 10..5000). */
+  flushMs: number;
+  /** false: write() discards lines (settings.usage.enabled). */
+  enabled: boolean;
+  /** Called with each failed append (after the error is logged and counted). */
+  onError?: (err: unknown) => void;
+  /** Lines held in memory at most while the disk is slow or failing; then new lines are dropped. */
+  maxBufferedLines?: number;
+}
+
+/** Minimum time between two "still failing" error logs. */
+const errorLogIntervalMs = 60_000;
+const dayPattern = /^\d{4}-\d{2}-\d{2}T/;
+
+interface Pending {
+  day: string;
+  text: string;
+}
+
+export class UsageLog {
+  readonly dir: string;
+  private readonly enabled: boolean;
+  private readonly onError: ((err: unknown) => void) | undefined;
+  private readonly maxBuffered: number;
+  private buffer: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private draining = false;
+  private closed = false;
+  private dirReady = false;
+  /** Files whose last append failed: they may end in a partial line. */
+  private readonly suspectFiles = new Set<string>();
+  private failing = false;
+  private lastErrorLogAt = 0;
+  private droppedSinceLog = 0;
+  private lastDropLogAt = 0;
+
+  constructor(options: UsageLogOptions) {
+    this.dir = path.resolve(options.dir);
+    this.enabled = options.enabled;
+    this.onError = options.onError;
+    this.maxBuffered = options.maxBufferedLines ?? 100_000;
+    if (this.enabled) {
+      this.timer = setInterval(() => {
+        if (!this.draining && this.buffer.length > 0) void this.flush();
+      }, Math.max(10, options.flushMs));
+      this.timer.unref();
+    }
+  }
+
+  /** Queues one line. Never blocks, never throws. */
+  write(line: UsageLine): void {
+    if (!this.enabled) return;
+    try {
+      if (this.buffer.length >= this.maxBuffered) {
+        this.dropped(1);
+        return;
+      }
+      const day = typeof line.ts === 'string' && dayPattern.test(line.ts) ? line.ts.slice(0, 10) : new Date().toISOString().slice(0, 10);
+      this.buffer.push({ day, text: JSON.stringify(line) + '\n' });
+      // After close() no timer runs: flush promptly instead of keeping the line.
+      if (this.closed && !this.draining) void this.flush();
+    } catch (err) {
+      log.error('usage line not serialisable; dropped', { err });
+      this.dropped(1);
+    }
+  }
+
+  /** Appends everything buffered so far; resolves when done (or when the attempt failed and the lines are kept for a retry). */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.drain()).catch((err: unknown) => {
+      this.draining = false;
+      log.error('usage log flush failed unexpectedly', { err: err instanceof Error ? err : String(err) });
+    });
+    this.chain = run;
+    return run;
+  }
+
+  /** Stops the timer and appends what is left. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    if (this.buffer.length > 0) {
+      log.error('usage log closed with unwritten lines', { dir: this.dir, lines: this.buffer.length });
+    }
+  }
+
+  /** Lines waiting in memory (for tests and /status). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    this.draining = true;
+    const batch = this.buffer;
+    this.buffer = [];
+    // Group by day, keeping order within a day.
+    const byDay = new Map<string, Pending[]>();
+    for (const item of batch) {
+      let list = byDay.get(item.day);
+      if (!list) byDay.set(item.day, (list = []));
+      list.push(item);
+    }
+    const unwritten: Pending[] = [];
+    let failure: unknown;
+    for (const [day, items] of byDay) {
+      if (failure !== undefined) {
+        unwritten.push(...items);
+        continue;
+      }
+      const file = path.join(this.dir, `usage-${day}.jsonl`);
+      try {
+        await this.append(file, items.map((i) => i.text).join(''));
+      } catch (err) {
+        failure = err;
+        this.suspectFiles.add(file);
+        unwritten.push(...items);
+      }
+    }
+    this.draining = false;
+    if (failure !== undefined) {
+      this.requeue(unwritten);
+      this.reportFailure(failure);
+    } else if (this.failing) {
+      this.failing = false;
+      log.info('usage log writable again', { dir: this.dir });
+    }
+  }
+
+  private async append(file: string, text: string): Promise<void> {
+    if (!this.dirReady) {
+      await fs.mkdir(this.dir, { recursive: true });
+      this.dirReady = true;
+    }
+    if (this.suspectFiles.has(file)) {
+      if (await endsWithoutNewline(file)) text = '\n' + text;
+      this.suspectFiles.delete(file);
+    }
+    try {
+      await fs.appendFile(file, text);
+    } catch (err) {
+      this.dirReady = false;
+      throw err;
+    }
+  }
+
+  /** Puts failed lines back in front of newer ones, within the bound. */
+  private requeue(unwritten: Pending[]): void {
+    const merged = unwritten.concat(this.buffer);
+    if (merged.length > this.maxBuffered) {
+      this.dropped(merged.length - this.maxBuffered);
+      merged.length = this.maxBuffered;
+    }
+    this.buffer = merged;
+  }
+
+  private reportFailure(err: unknown): void {
+    metrics.usageWriteError();
+    const now = Date.now();
+    if (!this.failing || now - this.lastErrorLogAt >= errorLogIntervalMs) {
+      log.error('usage log append failed; lines kept in memory and retried', {
+        dir: this.dir,
+        err: err instanceof Error ? err : String(err),
+        buffered: this.buffer.length,
+      });
+      this.lastErrorLogAt = now;
+    }
+    this.failing = true;
+    try {
+      this.onError?.(err);
+    } catch {
+      // a faulty callback must not break the writer
+    }
+  }
+
+  private dropped(count: number): void {
+    metrics.usageLinesDropped(count);
+    this.droppedSinceLog += count;
+    const now = Date.now();
+    if (now - this.lastDropLogAt >= errorLogIntervalMs) {
+      log.error('usage log buffer full; lines dropped', { dir: this.dir, dropped: this.droppedSinceLog, limit: this.maxBuffered });
+      this.lastDropLogAt = now;
+      this.droppedSinceLog = 0;
+    }
+  }
+}
+
+async function endsWithoutNewline(file: string): Promise<boolean> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(file, 'r');
+    const { size } = await handle.stat();
+    if (size === 0) return false;
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, size - 1);
+    return byte[0] !== 0x0a;
+  } catch {
+    return false; // no file yet: nothing to terminate
+  } finally {
+    await handle?.close();
+  }
+}
