@@ -1,0 +1,256 @@
+// `switchyard usage`: aggregate usage-YYYY-MM-DD.jsonl files by key, model,
+// provider or day over a date range. Files are picked by the date in their
+// name, then each line is filtered by its own `ts`; files are streamed line by
+// line, so memory stays constant whatever their size (only one row per group
+// is held).
+
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
+
+const help = `usage: switchyard usage [--dir DIR] [--since DATE] [--until DATE] [--by key|model|provider|day] [--format table|csv|json]
+
+Aggregate the usage log: requests, errors, input/output/cached/cache-write/reasoning tokens and cost.
+
+options:
+  --dir DIR        folder holding usage-YYYY-MM-DD.jsonl (default: $SWITCHYARD_USAGE_DIR, else ./usage)
+  --since DATE     first UTC day (YYYY-MM-DD) or instant (ISO 8601), inclusive
+  --until DATE     last UTC day (YYYY-MM-DD) or instant (ISO 8601), inclusive
+  --by FIELD       key | model | provider | day (default: model)
+  --format FORMAT  table | csv | json (default: table)
+  -h, --help       show this help
+
+Cost sums the requests whose cost is known; "unknown_cost" counts those whose
+provider reported no usage or whose model has no price.
+`;
+
+export type GroupBy = 'key' | 'model' | 'provider' | 'day';
+export type OutputFormat = 'table' | 'csv' | 'json';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  /** Requests whose cost_usd is null. */
+  unknown_cost: number;
+}
+
+export interface UsageReport {
+  by: GroupBy;
+  /** ISO instants bounding the range, inclusive; null when open. */
+  since: string | null;
+  until: string | null;
+  rows: (UsageTotals & { group: string })[];
+  total: UsageTotals;
+  /** Lines that were not valid usage lines. */
+  skipped_lines: number;
+}
+
+interface Range {
+  sinceMs: number | null;
+  untilMs: number | null;
+  sinceDay: string | null;
+  untilDay: string | null;
+}
+
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+const filePattern = /^usage-(\d{4}-\d{2}-\d{2})\.jsonl$/;
+const dayMs = 86_400_000;
+const none = '(none)';
+
+const columns: (keyof UsageTotals)[] = [
+  'requests', 'errors', 'input_tokens', 'output_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd', 'unknown_cost',
+];
+const tokenFields = ['input_tokens', 'output_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens'] as const;
+
+/** Parses a --since/--until value into epoch ms; a bare date means the start (since) or end (until) of that UTC day. */
+function parseBound(flag: string, value: string, end: boolean): number {
+  if (datePattern.test(value)) {
+    const start = Date.parse(`${value}T00:00:00.000Z`);
+    if (Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== value) throw new UsageError(`${flag}: not a valid date: ${value}`);
+    return end ? start + dayMs - 1 : start;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new UsageError(`${flag}: expected YYYY-MM-DD or an ISO 8601 timestamp, got: ${value}`);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag}: not a valid timestamp: ${value}`);
+  return ms;
+}
+
+function emptyTotals(): UsageTotals {
+  return { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unknown_cost: 0 };
+}
+
+function count(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
+}
+
+function addLine(t: UsageTotals, line: Record<string, unknown>): void {
+  t.requests += 1;
+  if (line.error !== null && line.error !== undefined) t.errors += 1;
+  for (const f of tokenFields) t[f] += count(line[f]);
+  if (typeof line.cost_usd === 'number' && Number.isFinite(line.cost_usd)) t.cost_usd += line.cost_usd;
+  else t.unknown_cost += 1;
+}
+
+function groupOf(line: Record<string, unknown>, by: GroupBy, ts: string): string {
+  if (by === 'day') return ts.slice(0, 10);
+  const value = line[by];
+  return typeof value === 'string' && value !== '' ? value : none;
+}
+
+/** Aggregates every usage file in `dir` within the range. Throws on an unreadable dir or file. */
+export async function aggregateUsage(
+  dir: string,
+  by: GroupBy,
+  range: { since?: number | null; until?: number | null } = {},
+  onSkipped?: (file: string, lineNumber: number) => void,
+): Promise<UsageReport> {
+  const r: Range = {
+    sinceMs: range.since ?? null,
+    untilMs: range.until ?? null,
+    sinceDay: range.since == null ? null : new Date(range.since).toISOString().slice(0, 10),
+    untilDay: range.until == null ? null : new Date(range.until).toISOString().slice(0, 10),
+  };
+  const names = (await fs.readdir(dir))
+    .filter((name) => {
+      const m = filePattern.exec(name);
+      if (!m) return false;
+      const day = m[1]!;
+      return (r.sinceDay === null || day >= r.sinceDay) && (r.untilDay === null || day <= r.untilDay);
+    })
+    .sort();
+
+  const groups = new Map<string, UsageTotals>();
+  const total = emptyTotals();
+  let skipped = 0;
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const input = createReadStream(file, { encoding: 'utf8' });
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let lineNumber = 0;
+    for await (const text of lines) {
+      lineNumber += 1;
+      if (text.trim() === '') continue;
+      let line: unknown;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        line = undefined;
+      }
+      const ts = line !== null && typeof line === 'object' && !Array.isArray(line) ? (line as Record<string, unknown>).ts : undefined;
+      const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
+      if (Number.isNaN(ms) || typeof ts !== 'string') {
+        skipped += 1;
+        onSkipped?.(file, lineNumber);
+        continue;
+      }
+      if ((r.sinceMs !== null && ms < r.sinceMs) || (r.untilMs !== null && ms > r.untilMs)) continue;
+      const record = line as Record<string, unknown>;
+      const group = groupOf(record, by, new Date(ms).toISOString());
+      let totals = groups.get(group);
+      if (!totals) groups.set(group, (totals = emptyTotals()));
+      addLine(totals, record);
+      addLine(total, record);
+    }
+  }
+  const rows = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([group, totals]) => ({ group, ...roundCost(totals) }));
+  return {
+    by,
+    since: r.sinceMs === null ? null : new Date(r.sinceMs).toISOString(),
+    until: r.untilMs === null ? null : new Date(r.untilMs).toISOString(),
+    rows,
+    total: roundCost(total),
+    skipped_lines: skipped,
+  };
+}
+
+/** Sums of many small floats pick up noise in the last digits; 10 decimals is far below a cent. */
+function roundCost(t: UsageTotals): UsageTotals {
+  return { ...t, cost_usd: Math.round(t.cost_usd * 1e10) / 1e10 };
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function formatCsv(report: UsageReport): string {
+  const lines = [[report.by, ...columns].join(',')];
+  for (const row of report.rows) lines.push([csvField(row.group), ...columns.map((c) => String(row[c]))].join(','));
+  return lines.join('\n') + '\n';
+}
+
+function formatCell(column: keyof UsageTotals, value: number): string {
+  if (column === 'cost_usd') return value.toFixed(6);
+  return value.toLocaleString('en-US');
+}
+
+function formatTable(report: UsageReport): string {
+  const header = [report.by, ...columns];
+  const body = report.rows.map((row) => [row.group, ...columns.map((c) => formatCell(c, row[c]))]);
+  body.push(['TOTAL', ...columns.map((c) => formatCell(c, report.total[c]))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const render = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const out = [render(header), rule, ...body.slice(0, -1).map(render), rule, render(body[body.length - 1]!)];
+  return out.join('\n') + '\n';
+}
+
+export function formatUsage(report: UsageReport, format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
+  if (format === 'csv') return formatCsv(report);
+  return formatTable(report);
+}
+
+export async function main(args: string[], io: CommandIO): Promise<number> {
+  return runCommand(io, help, async () => {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        dir: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        by: { type: 'string' },
+        format: { type: 'string' },
+      },
+      false,
+    );
+    if (values.help) {
+      io.stdout.write(help);
+      return 0;
+    }
+    const by = (values.by ?? 'model') as GroupBy;
+    if (!['key', 'model', 'provider', 'day'].includes(by)) throw new UsageError(`--by must be key, model, provider or day, got: ${by}`);
+    const format = (values.format ?? 'table') as OutputFormat;
+    if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`--format must be table, csv or json, got: ${format}`);
+    const since = values.since === undefined ? null : parseBound('--since', values.since, false);
+    const until = values.until === undefined ? null : parseBound('--until', values.until, true);
+    if (since !== null && until !== null && since > until) throw new UsageError('--since is after --until');
+    const dir = path.resolve(values.dir ?? process.env.SWITCHYARD_USAGE_DIR ?? 'usage');
+
+    try {
+      const stat = await fs.stat(dir);
+      if (!stat.isDirectory()) throw new Error('not a directory');
+    } catch (err) {
+      io.stderr.write(`error: cannot read usage dir ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+
+    const examples: string[] = [];
+    const report = await aggregateUsage(dir, by, { since, until }, (file, lineNumber) => {
+      if (examples.length < 5) examples.push(`${path.basename(file)}:${lineNumber}`);
+    });
+    if (report.skipped_lines > 0) {
+      io.stderr.write(`warning: skipped ${report.skipped_lines} malformed line(s) (${examples.join(', ')}${report.skipped_lines > examples.length ? ', ...' : ''})\n`);
+    }
+    io.stdout.write(formatUsage(report, format));
+    return 0;
+  });
+}
