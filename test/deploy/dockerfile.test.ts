@@ -1,0 +1,143 @@
+// The Dockerfile, checked statically (no Docker engine runs in CI): a multi-stage
+// build whose runtime stage is the Node LTS slim image, runs as a non-root user,
+// carries production dependencies only, checks /healthz with node, and COPYs
+// files that exist and that .dockerignore lets through.
+
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+interface Instruction { keyword: string; args: string }
+interface Stage { base: string; name: string | undefined; instructions: Instruction[] }
+
+/** Splits a Dockerfile into stages of instructions, joining `\` continuations and dropping comments. */
+function parseDockerfile(text: string): Stage[] {
+  const logical: string[] = [];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') && !pending) continue;
+    if (line.startsWith('#')) continue;
+    if (line.endsWith('\\')) { pending += line.slice(0, -1) + ' '; continue; }
+    const full = (pending + line).trim();
+    pending = '';
+    if (full) logical.push(full);
+  }
+  const stages: Stage[] = [];
+  for (const line of logical) {
+    const match = /^(\S+)\s*(.*)$/.exec(line);
+    if (!match) continue;
+    const keyword = match[1]!.toUpperCase();
+    const args = match[2]!;
+    if (keyword === 'FROM') {
+      const parts = args.split(/\s+/).filter((p) => !p.startsWith('--'));
+      const asIndex = parts.findIndex((p) => p.toUpperCase() === 'AS');
+      stages.push({ base: parts[0]!, name: asIndex >= 0 ? parts[asIndex + 1] : undefined, instructions: [] });
+    } else {
+      expect(stages.length, `${keyword} before FROM`).to.be.greaterThan(0);
+      stages.at(-1)!.instructions.push({ keyword, args });
+    }
+  }
+  return stages;
+}
+
+/** Source paths of a COPY/ADD without --from (the build context's files). */
+function copySources(args: string): string[] {
+  const trimmed = args.replace(/--[a-z-]+=\S+\s*/g, '').trim();
+  const parts = trimmed.startsWith('[') ? (JSON.parse(trimmed) as string[]) : trimmed.split(/\s+/);
+  return parts.slice(0, -1);
+}
+
+function ignored(path: string, patterns: string[]): boolean {
+  let result = false;
+  for (const pattern of patterns) {
+    const negate = pattern.startsWith('!');
+    const body = (negate ? pattern.slice(1) : pattern).replace(/^\/+/, '').replace(/^\*\*\//, '');
+    const regex = new RegExp('^' + body.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '(/.*)?$');
+    if (regex.test(path) || regex.test(path.split('/').at(-1)!)) result = !negate;
+  }
+  return result;
+}
+
+describe('Dockerfile', () => {
+  const stages = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  const final = stages.at(-1)!;
+  const finalOf = (keyword: string) => final.instructions.filter((i) => i.keyword === keyword);
+  const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+
+  it('is multi-stage and runs on the Node 24 LTS slim image', () => {
+    expect(stages.length).to.be.greaterThan(1);
+    expect(final.base).to.equal('node:24-slim');
+    const build = stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /\btsc\b/.test(i.args)));
+    expect(build, 'a stage compiles with tsc').to.not.equal(undefined);
+    expect(build).to.not.equal(final);
+  });
+
+  it('runs as a non-root user', () => {
+    const users = finalOf('USER');
+    expect(users, 'USER in the final stage').to.have.length.greaterThan(0);
+    const user = users.at(-1)!.args.split(':')[0]!.trim();
+    expect(user).to.not.be.oneOf(['root', '0', '']);
+  });
+
+  it('ships production dependencies only', () => {
+    // Every npm install that feeds the final stage omits dev dependencies.
+    for (const stage of stages.filter((s) => s !== final)) {
+      const feedsNodeModules = final.instructions.some((i) => i.keyword === 'COPY' && i.args.includes(`--from=${stage.name}`) && /node_modules/.test(i.args));
+      if (!feedsNodeModules) continue;
+      const installs = stage.instructions.filter((i) => i.keyword === 'RUN' && /npm (ci|install)\b/.test(i.args));
+      expect(installs.length, `stage ${stage.name} installs`).to.be.greaterThan(0);
+      for (const install of installs) expect(install.args).to.match(/--omit=dev|--production/);
+    }
+    for (const install of finalOf('RUN').filter((i) => /npm (ci|install)\b/.test(i.args))) {
+      expect(install.args).to.match(/--omit=dev|--production/);
+    }
+    // The stage that ran a plain `npm ci` (dev deps for tsc) gives the final stage only dist/.
+    const build = stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /npm ci(?!.*--omit=dev)/.test(i.args)))!;
+    const fromBuild = final.instructions.filter((i) => i.keyword === 'COPY' && i.args.includes(`--from=${build.name}`));
+    expect(fromBuild.length).to.be.greaterThan(0);
+    for (const copy of fromBuild) expect(copy.args).to.not.match(/node_modules/);
+  });
+
+  it('checks /healthz with node (slim has no curl)', () => {
+    const checks = finalOf('HEALTHCHECK');
+    expect(checks).to.have.length(1);
+    expect(checks[0]!.args).to.include('/healthz');
+    expect(checks[0]!.args).to.match(/CMD \[?\s*"?node/);
+    expect(checks[0]!.args).to.not.match(/\b(curl|wget)\b/);
+  });
+
+  it('starts the CLI, exposes 8080 and serves a baked, mountable config folder', () => {
+    expect(finalOf('EXPOSE').map((i) => i.args)).to.include('8080');
+    expect(JSON.parse(finalOf('ENTRYPOINT').at(-1)!.args)).to.deep.equal(['node', 'dist/cli.js']);
+    expect(JSON.parse(finalOf('CMD').at(-1)!.args)).to.deep.equal(['serve']);
+    const env = finalOf('ENV').map((i) => i.args).join(' ');
+    expect(env).to.match(/SWITCHYARD_CONFIG=\/etc\/switchyard\/gateway\.d/);
+    expect(finalOf('COPY').map((i) => i.args)).to.include('gateway.d /etc/switchyard/gateway.d');
+    expect(finalOf('VOLUME').length, 'a usage volume').to.be.greaterThan(0);
+    // dist/cli.js is what tsc makes of src/cli.ts.
+    expect(existsSync(join(root, 'src', 'cli.ts'))).to.equal(true);
+    // ESM: the runtime needs package.json ("type": "module") next to dist/.
+    expect(finalOf('COPY').some((i) => /^package\.json\s/.test(i.args))).to.equal(true);
+  });
+
+  it('COPYs only files that exist and that .dockerignore lets through', () => {
+    const sources = stages.flatMap((s) => s.instructions)
+      .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && !i.args.includes('--from='))
+      .flatMap((i) => copySources(i.args));
+    expect(sources.length).to.be.greaterThan(3);
+    for (const source of sources) {
+      expect(existsSync(join(root, source)), `${source} exists`).to.equal(true);
+      expect(ignored(source.replace(/^\.\//, '').replace(/\/$/, ''), dockerignore), `${source} not in .dockerignore`).to.equal(false);
+    }
+  });
+
+  it('keeps local builds, secrets and git history out of the build context', () => {
+    for (const path of ['node_modules', '.git', 'dist', '.tools', 'usage', '.env']) {
+      expect(ignored(path, dockerignore), path).to.equal(true);
+    }
+  });
+});
