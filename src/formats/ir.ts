@@ -37,6 +37,8 @@ export interface ToolDefinition {
   description?: string;
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
+  /** OpenAI strict function calling (arguments must match the schema exactly). */
+  strict?: boolean;
 }
 
 export type ToolChoice =
@@ -65,6 +67,9 @@ export interface ChatRequest {
   topP?: number;
   stop?: string[];
   stream: boolean;
+  /** The caller asked for token usage at the end of its stream (OpenAI
+   *  `stream_options.include_usage`); pass it to createStreamEncoder. */
+  includeUsage?: boolean;
   /** OpenAI `user` / Anthropic metadata.user_id: used by sticky routing. */
   user?: string;
   /** Reasoning effort or budget where the caller asked for one. */

@@ -1,0 +1,33 @@
+// The OpenAI Responses API as an inbound protocol (POST /v1/responses, used
+// by the Codex CLI): request decoding, JSON and SSE replies, error bodies.
+
+import type { InboundCodec } from '../codec.ts';
+import type { GatewayError } from '../ir.ts';
+import { decodeResponsesRequest } from './decode-request.ts';
+import { encodeResponsesReply } from './encode-response.ts';
+import { defaultEnvironment } from './response-object.ts';
+import type { ResponsesEnvironment } from './response-object.ts';
+import { ResponsesStreamEncoder } from './stream-encoder.ts';
+
+export type { ResponsesEnvironment } from './response-object.ts';
+
+/** OpenAI's error body: {"error":{"message","type","code","param"}}. */
+export function encodeResponsesError(error: GatewayError): { error: { message: string; type: string; code: string | null; param: null } } {
+  return { error: { message: error.message, type: error.type, code: error.code ?? null, param: null } };
+}
+
+/** A codec with its own clock and id source (tests pin them). */
+export function createResponsesInbound(environment: Partial<ResponsesEnvironment> = {}): InboundCodec {
+  const env: ResponsesEnvironment = { ...defaultEnvironment, ...environment };
+  return {
+    protocol: 'openai-responses',
+    decodeRequest: decodeResponsesRequest,
+    encodeResponse: (response, model) => encodeResponsesReply(response, model, env),
+    // Usage always rides on response.completed, so includeUsage changes nothing here.
+    createStreamEncoder: (model) => new ResponsesStreamEncoder(model, env),
+    encodeError: encodeResponsesError,
+    streamContentType: 'text/event-stream',
+  };
+}
+
+export const responsesInbound: InboundCodec = createResponsesInbound();

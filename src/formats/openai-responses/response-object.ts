@@ -1,0 +1,168 @@
+// The Responses `response` object and its output items, shared by the JSON
+// reply and the stream encoder so both describe a reply the same way.
+// Request parameters (instructions, tools, temperature...) are not echoed:
+// the codec sees only the reply, and a made-up echo would mislead.
+
+import { randomBytes } from 'node:crypto';
+import type { FinishReason, GatewayError, TokenUsage } from '../ir.ts';
+
+/** Clock and id source, injectable so tests can pin them. */
+export interface ResponsesEnvironment {
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Random hex for ids. */
+  randomId: () => string;
+}
+
+export const defaultEnvironment: ResponsesEnvironment = {
+  now: () => Date.now(),
+  randomId: () => randomBytes(24).toString('hex'),
+};
+
+export interface OutputText {
+  type: 'output_text';
+  text: string;
+  annotations: never[];
+  logprobs: never[];
+}
+
+export interface MessageItem {
+  id: string;
+  type: 'message';
+  status: ItemStatus;
+  role: 'assistant';
+  content: OutputText[];
+}
+
+export interface FunctionCallItem {
+  id: string;
+  type: 'function_call';
+  status: ItemStatus;
+  arguments: string;
+  call_id: string;
+  name: string;
+}
+
+export interface SummaryText {
+  type: 'summary_text';
+  text: string;
+}
+
+export interface ReasoningItem {
+  id: string;
+  type: 'reasoning';
+  summary: SummaryText[];
+  /** The upstream's reasoning signature (e.g. Anthropic thinking), returned by
+   *  the client with the item on its next turn. */
+  encrypted_content?: string;
+}
+
+export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+
+export interface WireUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: ResponseStatus;
+  background: false;
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
+  model: string;
+  output: OutputItem[];
+  /** Nothing is stored: previous_response_id cannot refer to this reply. */
+  store: false;
+  usage: WireUsage | null;
+  metadata: Record<string, never>;
+}
+
+export function responseId(upstreamId: string | undefined, environment: ResponsesEnvironment): string {
+  return upstreamId?.startsWith('resp_') ? upstreamId : `resp_${environment.randomId()}`;
+}
+
+export function itemId(prefix: 'msg' | 'fc' | 'rs', environment: ResponsesEnvironment): string {
+  return `${prefix}_${environment.randomId()}`;
+}
+
+/** Both conventions count cached tokens inside input and reasoning inside output. */
+export function wireUsage(usage: TokenUsage): WireUsage {
+  return {
+    input_tokens: usage.input,
+    input_tokens_details: { cached_tokens: usage.cached },
+    output_tokens: usage.output,
+    output_tokens_details: { reasoning_tokens: usage.reasoning },
+    total_tokens: usage.input + usage.output,
+  };
+}
+
+/** How a reply that ended for `reason` reads at the top level. */
+export function finalState(reason: FinishReason): Pick<ResponseObject, 'status' | 'incomplete_details' | 'error'> {
+  switch (reason) {
+    case 'length':
+      return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, error: null };
+    case 'content_filter':
+      return { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, error: null };
+    case 'error':
+      return {
+        status: 'failed',
+        incomplete_details: null,
+        error: { code: 'server_error', message: 'The upstream model ended its reply with an error' },
+      };
+    default:
+      return { status: 'completed', incomplete_details: null, error: null };
+  }
+}
+
+/** The item status of output cut short by `reason`. */
+export function itemStatus(reason: FinishReason | undefined): ItemStatus {
+  return reason === 'length' || reason === 'content_filter' ? 'incomplete' : 'completed';
+}
+
+export function responseObject(fields: {
+  id: string;
+  createdAt: number;
+  model: string;
+  status: ResponseStatus;
+  output: OutputItem[];
+  usage?: TokenUsage | undefined;
+  error?: ResponseObject['error'];
+  incompleteDetails?: ResponseObject['incomplete_details'];
+}): ResponseObject {
+  return {
+    id: fields.id,
+    object: 'response',
+    created_at: fields.createdAt,
+    status: fields.status,
+    background: false,
+    error: fields.error ?? null,
+    incomplete_details: fields.incompleteDetails ?? null,
+    model: fields.model,
+    output: fields.output,
+    store: false,
+    usage: fields.usage ? wireUsage(fields.usage) : null,
+    metadata: {},
+  };
+}
+
+/** The `code` of a failed response: the error's own code, else one the
+ *  Codex CLI and SDKs recognise for the error's type. */
+export function failureCode(error: GatewayError): string {
+  if (error.code) return error.code;
+  switch (error.type) {
+    case 'rate_limit_error':
+      return 'rate_limit_exceeded';
+    case 'invalid_request_error':
+      return 'invalid_request';
+    default:
+      return 'server_error';
+  }
+}
