@@ -87,6 +87,11 @@ export interface Route {
   policy: Policy;
   /** Members grouped by priority, lowest number first; each tier in list order. */
   tiers: readonly (readonly Member[])[];
+  /**
+   * Members with weight 0: drained under every strategy, so they are absent
+   * from `tiers` (the request path never sees them); listed for explain and /status.
+   */
+  drained?: readonly Member[];
 }
 
 export interface KeyLimits {

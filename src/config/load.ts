@@ -1,0 +1,197 @@
+// The one loader behind `serve`, hot reload, git sync and `validate`:
+// read every *.yaml/*.yml under a folder (lexical path order) -> parse with
+// positions -> schema per file -> merge by entry name -> references ->
+// secrets -> compile into an immutable Snapshot. Every problem found is
+// returned as a positioned ConfigError; nothing is thrown for bad input.
+
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { compileSnapshot } from './compile.ts';
+import { formatConfigError, sortConfigErrors, type ConfigError } from './config-error.ts';
+import { mergeFiles, type CheckedFile, type MergedConfig } from './merge.ts';
+import { checkReferences } from './references.ts';
+import { checkSchema } from './schema-check.ts';
+import { SecretResolver } from './secrets.ts';
+import type { Snapshot } from './snapshot.ts';
+import { folderVersion } from './version.ts';
+import { parseConfigText, type PathSegment } from './yaml-source.ts';
+
+export { formatConfigError, type ConfigError };
+
+export interface LoadOptions {
+  /** Require every ${ENV}/${file:...} reference to resolve (serve, reload). Without it they become placeholders. */
+  checkSecrets: boolean;
+  source?: 'file' | 'git';
+  /** Defaults to the folder version (SHA-256 of paths + contents, 12 hex). Git passes the commit sha. */
+  version?: string;
+  /** Shown in /status; defaults to the absolute folder path. Must hold no credentials. */
+  origin?: string;
+  /** How errors name the folder (e.g. the path inside a git repository); defaults to `dir` as given. */
+  displayDir?: string;
+  /** Environment for ${ENV} references; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ConfigSummary {
+  providers: number;
+  groups: number;
+  policies: number;
+  keys: number;
+}
+
+export type LoadResult =
+  | {
+      ok: true;
+      snapshot: Snapshot;
+      /** The files read, as errors would name them, in load order. */
+      files: string[];
+      summary: ConfigSummary;
+      /** Absolute paths of the ${file:...} secrets read (a watcher may follow them). */
+      secretFiles: string[];
+    }
+  | { ok: false; errors: ConfigError[]; summary?: ConfigSummary };
+
+const configExtension = /\.ya?ml$/i;
+
+export async function loadConfig(dir: string, options: LoadOptions): Promise<LoadResult> {
+  const shown = options.displayDir ?? dir;
+  const folderError = (message: string): LoadResult => ({ ok: false, errors: [{ file: shown, line: 0, col: 0, message }] });
+
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) return folderError('not a folder; expected a config folder of *.yaml files');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return folderError(code === 'ENOENT' ? 'config folder does not exist' : `cannot open config folder (${code ?? 'error'})`);
+  }
+
+  const errors: ConfigError[] = [];
+  const relativePaths = await listConfigFiles(dir, errors, shown);
+  if (relativePaths.length === 0 && errors.length === 0) return folderError('no config files (*.yaml, *.yml) in this folder');
+
+  const contents = await Promise.all(relativePaths.map(async (rel) => {
+    const file = join(shown, rel);
+    try {
+      return { rel, file, bytes: await readFile(join(dir, rel)) };
+    } catch (err) {
+      errors.push({ file, line: 0, col: 0, message: `cannot read file (${describeCode(err)})` });
+      return undefined;
+    }
+  }));
+
+  const checked: CheckedFile[] = [];
+  for (const item of contents) {
+    if (!item) continue;
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(item.bytes);
+    } catch {
+      errors.push({ file: item.file, line: 0, col: 0, message: 'not UTF-8 text' });
+      continue;
+    }
+    const parsed = parseConfigText(item.file, item.rel, text);
+    if (!parsed.ok) { errors.push(...parsed.errors); continue; }
+    const schema = await checkSchema(parsed.parsed);
+    errors.push(...schema.errors);
+    checked.push({ parsed: parsed.parsed, invalidPointers: schema.invalidPointers });
+  }
+
+  const { merged, errors: mergeErrors } = mergeFiles(checked);
+  errors.push(...mergeErrors);
+  errors.push(...checkReferences(merged));
+  const summary = summarize(merged);
+
+  const resolver = new SecretResolver(options.env ? { env: options.env } : {});
+  const secrets = await resolveSecrets(merged, resolver, options.checkSecrets, errors);
+
+  if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors), summary };
+
+  const files = contents.filter((c) => c !== undefined);
+  const snapshot = compileSnapshot(merged, (text) => secrets.get(text) ?? text, {
+    version: options.version ?? folderVersion(files.map((c) => ({ relativePath: c.rel, content: c.bytes }))),
+    source: options.source ?? 'file',
+    origin: options.origin ?? resolve(dir),
+    loadedAt: new Date(),
+  });
+  return { ok: true, snapshot, files: files.map((c) => c.file), summary, secretFiles: [...resolver.files].sort() };
+}
+
+/** Formats a failed load for a log line or an exception message. */
+export function formatConfigErrors(errors: readonly ConfigError[]): string {
+  return errors.map(formatConfigError).join('\n');
+}
+
+/**
+ * Relative paths ('/'-separated) of every config file, sorted. Hidden entries
+ * are skipped: editors' temp files, `.git`, and Kubernetes ConfigMap mounts,
+ * whose `..data` links would otherwise list every file twice.
+ */
+async function listConfigFiles(dir: string, errors: ConfigError[], shown: string): Promise<string[]> {
+  const found: string[] = [];
+  const visited = new Set<string>();
+  const walk = async (relDir: string): Promise<void> => {
+    const absolute = join(dir, relDir);
+    const real = await realpath(absolute).catch(() => absolute);
+    if (visited.has(real)) return; // a symlink loop
+    visited.add(real);
+    let entries;
+    try {
+      entries = await readdir(absolute, { withFileTypes: true });
+    } catch (err) {
+      errors.push({ file: join(shown, relDir), line: 0, col: 0, message: `cannot read folder (${describeCode(err)})` });
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) isDir = await stat(join(dir, rel)).then((s) => s.isDirectory(), () => false);
+      if (isDir) await walk(rel);
+      else if (configExtension.test(entry.name)) found.push(rel);
+    }
+  };
+  await walk('');
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function describeCode(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'it does not exist, or is a broken link';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'it is a folder';
+    default: return code ?? (err instanceof Error ? err.message : String(err));
+  }
+}
+
+function summarize(merged: MergedConfig): ConfigSummary {
+  return { providers: merged.providers.size, groups: merged.groups.size, policies: merged.policies.size, keys: merged.keys.size };
+}
+
+/**
+ * Resolves every credential-bearing string (provider api_keys and header
+ * values, settings.limits.redis_url). Returns text -> resolved value; with
+ * `check`, a reference that resolves to nothing is a positioned error.
+ */
+async function resolveSecrets(merged: MergedConfig, resolver: SecretResolver, check: boolean, errors: ConfigError[]): Promise<Map<string, string>> {
+  const resolved = new Map<string, string>();
+  const one = async (text: unknown, report: (message: string) => ConfigError) => {
+    if (typeof text !== 'string') return;
+    const { value, problems } = await resolver.resolveText(text);
+    resolved.set(text, value);
+    if (check) for (const problem of problems) errors.push(report(problem));
+  };
+  const tasks: Promise<void>[] = [];
+  for (const entry of merged.providers.values()) {
+    if (!entry.valid) continue;
+    const at = (path: PathSegment[]) => (message: string) => entry.file.errorAt([...entry.path, ...path], message);
+    (entry.value.api_keys ?? []).forEach((k, i) => tasks.push(one(k, at(['api_keys', i]))));
+    for (const [name, value] of Object.entries(entry.value.headers ?? {})) tasks.push(one(value, at(['headers', name])));
+  }
+  const settings = merged.settings;
+  if (settings?.valid && settings.value?.limits?.redis_url !== undefined) {
+    tasks.push(one(settings.value.limits.redis_url, (m) => settings.file.errorAt(['settings', 'limits', 'redis_url'], m)));
+  }
+  await Promise.all(tasks);
+  return resolved;
+}

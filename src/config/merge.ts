@@ -1,0 +1,77 @@
+// Merges the sections of every file by entry name. The same entry in two files
+// is an error naming both; `settings` may live in one file only. Each entry
+// remembers its file so later checks can point at it.
+
+import { escapePointerSegment, formatConfigError, type ConfigError } from './config-error.ts';
+import { sectionNames, type RawGroup, type RawKey, type RawPolicy, type RawProvider, type RawSettings, type SectionName } from './raw-config.ts';
+import type { ParsedFile, PathSegment } from './yaml-source.ts';
+
+export interface Entry<T> {
+  name: string;
+  value: T;
+  file: ParsedFile;
+  /** [section, name] */
+  path: readonly PathSegment[];
+  /** False when the schema already reported a problem inside it: deeper checks skip it to avoid cascades. */
+  valid: boolean;
+}
+
+export interface MergedConfig {
+  settings?: Entry<RawSettings>;
+  providers: Map<string, Entry<RawProvider>>;
+  groups: Map<string, Entry<RawGroup>>;
+  policies: Map<string, Entry<RawPolicy>>;
+  keys: Map<string, Entry<RawKey>>;
+}
+
+export interface CheckedFile {
+  parsed: ParsedFile;
+  invalidPointers: readonly string[];
+}
+
+const singular: Record<SectionName, string> = { providers: 'provider', groups: 'group', policies: 'policy', keys: 'key' };
+
+export function mergeFiles(files: readonly CheckedFile[]): { merged: MergedConfig; errors: ConfigError[] } {
+  const merged: MergedConfig = { providers: new Map(), groups: new Map(), policies: new Map(), keys: new Map() };
+  const errors: ConfigError[] = [];
+
+  for (const { parsed, invalidPointers } of files) {
+    const isValid = (pointer: string) => !invalidPointers.some((p) => p === pointer || p.startsWith(pointer + '/'));
+    const doc = parsed.value;
+    if (!isRecord(doc)) continue;
+
+    if ('settings' in doc) {
+      if (merged.settings) {
+        errors.push(parsed.errorAt(['settings'], `settings may appear in one file only; already in ${where(merged.settings)}`, 'key'));
+      } else {
+        merged.settings = { name: 'settings', value: (doc.settings ?? {}) as RawSettings, file: parsed, path: ['settings'], valid: isValid('/settings') };
+      }
+    }
+
+    for (const section of sectionNames) {
+      const entries = doc[section];
+      if (!isRecord(entries)) continue;
+      const target = merged[section] as Map<string, Entry<unknown>>;
+      for (const [name, value] of Object.entries(entries)) {
+        const previous = target.get(name);
+        if (previous) {
+          errors.push(parsed.errorAt([section, name], `duplicate ${singular[section]} "${name}": already defined in ${where(previous)}`, 'key'));
+          continue;
+        }
+        const pointer = `/${section}/${escapePointerSegment(name)}`;
+        target.set(name, { name, value, file: parsed, path: [section, name], valid: isValid(pointer) });
+      }
+    }
+  }
+  return { merged, errors };
+}
+
+/** `FILE:LINE:COL` of an entry's name, to name the other file in a duplicate error. */
+function where(entry: Entry<unknown>): string {
+  const e = entry.file.errorAt(entry.path, '', 'key');
+  return formatConfigError({ ...e, message: '' }).replace(/: $/, '');
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

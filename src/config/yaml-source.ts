@@ -1,0 +1,105 @@
+// One parsed config file: its YAML document with node positions kept, so any
+// later stage (schema, merge, references, secrets) can point an error at the
+// exact node by JSON-pointer path.
+
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { toPointer, type ConfigError } from './config-error.ts';
+
+export type PathSegment = string | number;
+
+export interface ParsedFile {
+  /** The file as errors name it: the folder as given joined with `relativePath`. */
+  file: string;
+  /** Path inside the config folder, with '/' separators. */
+  relativePath: string;
+  /** The plain value of the document (null for an empty file). */
+  value: unknown;
+  /**
+   * An error at the node addressed by `path`: `at: 'key'` points at the key of
+   * the last segment (an entry's name, an unknown field), `'value'` at its value.
+   * The message is prefixed with the JSON pointer of `path`.
+   */
+  errorAt(path: readonly PathSegment[], message: string, at?: 'key' | 'value'): ConfigError;
+}
+
+export type ParseOutcome = { ok: true; parsed: ParsedFile } | { ok: false; errors: ConfigError[] };
+
+/** Parses one file's text; YAML syntax errors come back positioned, never thrown. */
+export function parseConfigText(file: string, relativePath: string, text: string): ParseOutcome {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((err) => {
+        const { line, col } = position(err.pos[0]);
+        return { file, line, col, message: `invalid YAML: ${firstLine(err.message)}` };
+      }),
+    };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { ok: false, errors: [{ file, line: 1, col: 1, message: `invalid YAML: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+
+  const errorAt = (path: readonly PathSegment[], message: string, at: 'key' | 'value' = 'value'): ConfigError => {
+    const offset = locate(doc, path, at);
+    const { line, col } = offset === undefined ? { line: 1, col: 1 } : position(offset);
+    return { file, line, col, message: `${toPointer(path)}: ${message}` };
+  };
+
+  if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+    const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+    return { ok: false, errors: [errorAt([], `the file must be a mapping of sections (settings, providers, groups, policies, keys), not ${what}`)] };
+  }
+  return { ok: true, parsed: { file, relativePath, value, errorAt } };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+/**
+ * The source offset of the node at `path`, or of the deepest node that exists
+ * along it (so a missing child still points somewhere useful).
+ */
+function locate(doc: Document, path: readonly PathSegment[], at: 'key' | 'value'): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node);
+  for (let i = 0; i < path.length; i++) {
+    if (isAlias(node)) node = node.resolve(doc);
+    const segment = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      if (!pair) return offset;
+      if (last && at === 'key') return rangeStart(pair.key) ?? offset;
+      node = pair.value;
+      // `name:` with nothing after it has no value node; its key is the place.
+      offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (item === undefined) return offset;
+      node = item;
+      offset = rangeStart(node) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}
