@@ -103,6 +103,11 @@ describe('compose demo stack', () => {
     const providerConfig = parse(readFileSync(provider[0], 'utf8')) as { providers: Array<{ options?: { path?: string } }> };
     const paths = providerConfig.providers.map((p) => p.options?.path ?? '');
     expect(paths.some((p) => p === dashboardsMount[1] || p.startsWith(dashboardsMount[1] + '/')), `provider paths ${paths.join(', ')}`).to.equal(true);
+    // The home dashboard (shown without a click) is one of the mounted dashboard files.
+    const home = grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+    expect(home, 'a home dashboard').to.be.a('string');
+    expect(home!.startsWith(dashboardsMount[1] + '/')).to.equal(true);
+    expect(existsSync(join(dashboardsMount[0], home!.slice(dashboardsMount[1].length + 1))), `${home} exists in grafana/dashboards`).to.equal(true);
   });
 
   describe('load.sh', () => {
