@@ -17,6 +17,12 @@ import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// prom-client's sums of the per-type nodejs_active_{handles,requests,resources}
+// gauges are gauges named *_total, which `promtool check metrics` rejects; the
+// per-type gauges stay and carry the same information.
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  registry.removeSingleMetric(name);
+}
 
 export type RateLimitKind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
 export type ConfigSource = 'file' | 'git';
