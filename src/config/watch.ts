@@ -1,0 +1,105 @@
+// Hot reload of a config folder: chokidar reports changes, bursts are
+// debounced, the folder is loaded and checked in full, and only a good config
+// is swapped in (one reference, atomically). A bad change keeps the last good
+// snapshot serving; its errors are logged and reported through the hook.
+
+import { watch } from 'chokidar';
+import { log } from '../telemetry/logger.ts';
+import { formatConfigError, type ConfigError } from './config-error.ts';
+import { loadConfig } from './load.ts';
+import type { Snapshot } from './snapshot.ts';
+import type { ConfigStore } from './store.ts';
+
+export interface ReloadHooks {
+  /** Called after every load attempt; the data path counts reload metrics here. */
+  onReload(source: 'file' | 'git', ok: boolean, snapshot?: Snapshot, errors?: ConfigError[]): void;
+}
+
+export interface WatchOptions {
+  /** Quiet time after the last change before reloading; default 200 ms. */
+  debounceMs?: number;
+  /** Environment for ${ENV} references; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface FolderWatcher {
+  close(): Promise<void>;
+  /** Resolves once the watcher has scanned the folder and reports changes. */
+  ready: Promise<void>;
+  /** Reloads at once (e.g. on SIGHUP); resolves when that reload is done. */
+  reloadNow(): Promise<void>;
+}
+
+export function watchConfigFolder(dir: string, store: ConfigStore, hooks: ReloadHooks, options: WatchOptions = {}): FolderWatcher {
+  const debounceMs = options.debounceMs ?? 200;
+  // Dot entries are watched on purpose: a Kubernetes ConfigMap update swaps the
+  // `..data` link and touches nothing else. Only git's own folder is noise.
+  const watcher = watch(dir, { ignoreInitial: true, ignored: (path) => /(^|[\\/])\.git([\\/]|$)/.test(path) });
+  const watchedSecrets = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let closed = false;
+
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  watcher.on('all', () => schedule());
+  watcher.on('error', (err) => log.warn('config watcher error', { dir, error: err instanceof Error ? err.message : String(err) }));
+
+  function schedule(): void {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = undefined; void reloadNow(); }, debounceMs);
+  }
+
+  /** Serializes reloads: a change during a reload runs one more reload after it. */
+  function reloadNow(): Promise<void> {
+    if (closed) return Promise.resolve();
+    if (running) { again = true; return running; }
+    running = (async () => {
+      do {
+        again = false;
+        await reloadOnce();
+      } while (again && !closed);
+    })().finally(() => { running = undefined; });
+    return running;
+  }
+
+  async function reloadOnce(): Promise<void> {
+    const result = await loadConfig(dir, { checkSecrets: true, source: 'file', ...(options.env ? { env: options.env } : {}) });
+    if (closed) return;
+    if (result.ok) {
+      store.swap(result.snapshot);
+      store.recordReload({ at: new Date(), source: 'file', ok: true, errors: [], version: result.snapshot.version });
+      log.info('config reloaded', { source: 'file', version: result.snapshot.version, files: result.files.length });
+      // Secret files referenced by ${file:...} trigger a reload too, so a rotated secret lands without a config edit.
+      for (const file of result.secretFiles) {
+        if (!watchedSecrets.has(file)) { watchedSecrets.add(file); watcher.add(file); }
+      }
+      callHook(hooks, 'file', true, result.snapshot);
+    } else {
+      const lines = result.errors.map(formatConfigError);
+      for (const line of lines) log.error('config reload rejected; the last good config keeps serving', { source: 'file', error: line });
+      store.recordReload({ at: new Date(), source: 'file', ok: false, errors: lines });
+      callHook(hooks, 'file', false, undefined, result.errors);
+    }
+  }
+
+  return {
+    ready,
+    reloadNow,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await watcher.close();
+      await running;
+    },
+  };
+}
+
+export function callHook(hooks: ReloadHooks, source: 'file' | 'git', ok: boolean, snapshot?: Snapshot, errors?: ConfigError[]): void {
+  try {
+    hooks.onReload(source, ok, snapshot, errors);
+  } catch (err) {
+    log.error('config reload hook failed', { error: err instanceof Error ? err.message : String(err) });
+  }
+}
