@@ -111,11 +111,15 @@ export async function aggregateUsage(
   range: { since?: number | null; until?: number | null } = {},
   onSkipped?: (file: string, lineNumber: number) => void,
 ): Promise<UsageReport> {
+  // Files are chosen by the day in their name with one day of slack on each
+  // side, so a line stamped just before midnight but flushed into the next
+  // day's file (by another writer, or a clock step) is still found; lines are
+  // then filtered by their own ts.
   const r: Range = {
     sinceMs: range.since ?? null,
     untilMs: range.until ?? null,
-    sinceDay: range.since == null ? null : new Date(range.since).toISOString().slice(0, 10),
-    untilDay: range.until == null ? null : new Date(range.until).toISOString().slice(0, 10),
+    sinceDay: range.since == null ? null : new Date(range.since - dayMs).toISOString().slice(0, 10),
+    untilDay: range.until == null ? null : new Date(range.until + dayMs).toISOString().slice(0, 10),
   };
   const names = (await fs.readdir(dir))
     .filter((name) => {
