@@ -64,7 +64,8 @@ function snippet(name: string, sha256: string, models: string[]): string {
     '# yaml-language-server: $schema=../../schemas/gateway.schema.json',
     'keys:',
     `  ${name}:`,
-    `    sha256: ${sha256}`,
+    // An all-digit hex string would read back as a YAML number.
+    `    sha256: ${/[a-f]/.test(sha256) ? sha256 : JSON.stringify(sha256)}`,
     modelsLine,
     '',
   ].join('\n');

@@ -183,13 +183,12 @@ async function resolveSecrets(merged: MergedConfig, resolver: SecretResolver, ch
   };
   const tasks: Promise<void>[] = [];
   for (const entry of merged.providers.values()) {
-    if (!entry.valid) continue;
     const at = (path: PathSegment[]) => (message: string) => entry.file.errorAt([...entry.path, ...path], message);
-    (entry.value.api_keys ?? []).forEach((k, i) => tasks.push(one(k, at(['api_keys', i]))));
-    for (const [name, value] of Object.entries(entry.value.headers ?? {})) tasks.push(one(value, at(['headers', name])));
+    if (entry.validAt('api_keys')) (entry.value.api_keys ?? []).forEach((k, i) => tasks.push(one(k, at(['api_keys', i]))));
+    if (entry.validAt('headers')) for (const [name, value] of Object.entries(entry.value.headers ?? {})) tasks.push(one(value, at(['headers', name])));
   }
   const settings = merged.settings;
-  if (settings?.valid && settings.value?.limits?.redis_url !== undefined) {
+  if (settings?.validAt('limits') && settings.value.limits?.redis_url !== undefined) {
     tasks.push(one(settings.value.limits.redis_url, (m) => settings.file.errorAt(['settings', 'limits', 'redis_url'], m)));
   }
   await Promise.all(tasks);

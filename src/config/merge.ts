@@ -12,8 +12,12 @@ export interface Entry<T> {
   file: ParsedFile;
   /** [section, name] */
   path: readonly PathSegment[];
-  /** False when the schema already reported a problem inside it: deeper checks skip it to avoid cascades. */
-  valid: boolean;
+  /**
+   * True when the schema found nothing wrong with the entry itself nor at or
+   * under `path` inside it: a check reads only the parts that passed, so one
+   * typo neither hides other errors nor causes follow-on ones.
+   */
+  validAt(...path: PathSegment[]): boolean;
 }
 
 export interface MergedConfig {
@@ -37,6 +41,8 @@ export function mergeFiles(files: readonly CheckedFile[]): { merged: MergedConfi
 
   for (const { parsed, invalidPointers } of files) {
     const isValid = (pointer: string) => !invalidPointers.some((p) => p === pointer || p.startsWith(pointer + '/'));
+    const validator = (entryPointer: string) => (...path: PathSegment[]) =>
+      !invalidPointers.includes(entryPointer) && isValid(entryPointer + path.map((s) => '/' + escapePointerSegment(s)).join(''));
     const doc = parsed.value;
     if (!isRecord(doc)) continue;
 
@@ -44,7 +50,7 @@ export function mergeFiles(files: readonly CheckedFile[]): { merged: MergedConfi
       if (merged.settings) {
         errors.push(parsed.errorAt(['settings'], `settings may appear in one file only; already in ${where(merged.settings)}`, 'key'));
       } else {
-        merged.settings = { name: 'settings', value: (doc.settings ?? {}) as RawSettings, file: parsed, path: ['settings'], valid: isValid('/settings') };
+        merged.settings = { name: 'settings', value: (doc.settings ?? {}) as RawSettings, file: parsed, path: ['settings'], validAt: validator('/settings') };
       }
     }
 
@@ -59,7 +65,7 @@ export function mergeFiles(files: readonly CheckedFile[]): { merged: MergedConfi
           continue;
         }
         const pointer = `/${section}/${escapePointerSegment(name)}`;
-        target.set(name, { name, value, file: parsed, path: [section, name], valid: isValid(pointer) });
+        target.set(name, { name, value, file: parsed, path: [section, name], validAt: validator(pointer) });
       }
     }
   }

@@ -4,7 +4,7 @@
 // credentials in header values. Every problem is collected, none thrown.
 
 import type { ConfigError } from './config-error.ts';
-import { isRecord, type Entry, type MergedConfig } from './merge.ts';
+import type { Entry, MergedConfig } from './merge.ts';
 import type { RawGroup, RawKey, RawPolicy, RawProvider } from './raw-config.ts';
 import { findSecretRefs } from './secrets.ts';
 import { parseByteSize, parseExpires } from './values.ts';
@@ -16,21 +16,21 @@ const mockOnlyFields = ['latency_ms', 'chunk_delay_ms', 'reply'] as const;
 export function checkReferences(merged: MergedConfig): ConfigError[] {
   const errors: ConfigError[] = [];
   checkSettings(merged, errors);
-  for (const entry of merged.providers.values()) if (entry.valid) checkProvider(entry, errors);
-  for (const entry of merged.policies.values()) if (entry.valid) checkPolicy(entry, errors);
-  for (const entry of merged.groups.values()) if (entry.valid) checkGroup(merged, entry, errors);
+  for (const entry of merged.providers.values()) checkProvider(entry, errors);
+  for (const entry of merged.policies.values()) checkPolicy(entry, errors);
+  for (const entry of merged.groups.values()) checkGroup(merged, entry, errors);
   checkKeys(merged, errors);
   return errors;
 }
 
 function checkSettings(merged: MergedConfig, errors: ConfigError[]): void {
   const s = merged.settings;
-  if (!s || !s.valid) return;
-  if (s.value.body_limit !== undefined && parseByteSize(s.value.body_limit) === undefined) {
+  if (!s) return;
+  if (s.validAt('body_limit') && s.value.body_limit !== undefined && parseByteSize(s.value.body_limit) === undefined) {
     errors.push(s.file.errorAt(['settings', 'body_limit'], 'must be at least one byte'));
   }
   const limits = s.value.limits;
-  if (limits?.store === 'redis' && limits.redis_url === undefined) {
+  if (s.validAt('limits') && limits?.store === 'redis' && limits.redis_url === undefined) {
     errors.push(s.file.errorAt(['settings', 'limits'], 'store redis needs redis_url (a ${ENV} or ${file:/path} reference)', 'key'));
   }
 }
@@ -40,17 +40,18 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
   const at = (path: (string | number)[], message: string, where: 'key' | 'value' = 'value') =>
     errors.push(entry.file.errorAt([...entry.path, ...path], message, where));
 
+  if (!entry.validAt('type')) return;
   if (p.type === 'azure' && p.base_url === undefined) at([], 'azure providers need base_url (https://NAME.openai.azure.com)', 'key');
   if (p.type === 'mock' && p.base_url !== undefined) at(['base_url'], 'mock providers have no base_url', 'key');
 
-  for (const [name, value] of Object.entries(p.headers ?? {})) {
+  for (const [name, value] of Object.entries(entry.validAt('headers') ? p.headers ?? {} : {})) {
     if (credentialHeader.test(name) && findSecretRefs(value).length === 0) {
       at(['headers', name], 'literal credential; use ${ENV} or ${file:/path} (e.g. "Bearer ${TOKEN}")');
     }
   }
 
   for (const [model, spec] of Object.entries(p.models)) {
-    if (!spec) continue;
+    if (!spec || !entry.validAt('models', model)) continue;
     if (p.type !== 'mock') {
       for (const field of mockOnlyFields) if (spec[field] !== undefined) at(['models', model, field], `${field} applies to mock providers only`, 'key');
     }
@@ -59,7 +60,7 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
 }
 
 function checkPolicy(entry: Entry<RawPolicy>, errors: ConfigError[]): void {
-  const b = entry.value.backoff;
+  const b = entry.validAt('backoff') ? entry.value.backoff : undefined;
   if (b?.initial_ms !== undefined && b.max_ms !== undefined && b.initial_ms > b.max_ms) {
     errors.push(entry.file.errorAt([...entry.path, 'backoff', 'initial_ms'], `must not exceed max_ms (${b.max_ms})`));
   }
@@ -77,17 +78,18 @@ function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: Config
     errors.push(entry.file.errorAt([...entry.path, ...path], message, where));
 
   // `default` always exists: the built-in defaults stand in when no file defines it.
-  if (g.policy !== undefined && g.policy !== 'default' && !merged.policies.has(g.policy)) {
+  if (entry.validAt('policy') && g.policy !== undefined && g.policy !== 'default' && !merged.policies.has(g.policy)) {
     at(['policy'], `unknown policy "${g.policy}"${known(merged.policies)}`);
   }
 
+  if (!entry.validAt('members')) return;
   const seen = new Map<string, number>();
   g.members.forEach((member, i) => {
     const { provider, model } = splitTarget(member.target);
     const p = merged.providers.get(provider);
     if (!p) {
       at(['members', i, 'target'], `unknown provider "${provider}"${known(merged.providers)}`);
-    } else if (isRecord(p.value) && isRecord(p.value.models) && !Object.hasOwn(p.value.models, model)) {
+    } else if (p.validAt('models') && !Object.hasOwn(p.value.models, model)) {
       at(['members', i, 'target'], `provider "${provider}" has no model "${model}"; it lists: ${Object.keys(p.value.models).join(', ')}`);
     }
     const first = seen.get(member.target);
@@ -103,17 +105,18 @@ function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: Config
 function checkKeys(merged: MergedConfig, errors: ConfigError[]): void {
   const byHash = new Map<string, Entry<RawKey>>();
   for (const entry of merged.keys.values()) {
-    if (!entry.valid) continue;
     const k = entry.value;
     const at = (path: (string | number)[], message: string) => errors.push(entry.file.errorAt([...entry.path, ...path], message));
 
-    const twin = byHash.get(k.sha256);
-    if (twin) at(['sha256'], `same token hash as key "${twin.name}"; every key needs its own token`);
-    else byHash.set(k.sha256, entry);
+    if (entry.validAt('sha256')) {
+      const twin = byHash.get(k.sha256);
+      if (twin) at(['sha256'], `same token hash as key "${twin.name}"; every key needs its own token`);
+      else byHash.set(k.sha256, entry);
+    }
 
-    if (k.expires !== undefined && parseExpires(k.expires) === undefined) at(['expires'], 'not a real date');
+    if (entry.validAt('expires') && k.expires !== undefined && parseExpires(k.expires) === undefined) at(['expires'], 'not a real date');
 
-    k.models.forEach((item, i) => {
+    if (entry.validAt('models')) k.models.forEach((item, i) => {
       const problem = routePatternProblem(merged, item);
       if (problem) at(['models', i], problem);
     });
@@ -130,7 +133,7 @@ function routePatternProblem(merged: MergedConfig, item: string): string | undef
   const p = merged.providers.get(provider);
   if (!p) return `unknown provider "${provider}"${known(merged.providers)}`;
   if (model === '*') return undefined;
-  if (isRecord(p.value) && isRecord(p.value.models) && !Object.hasOwn(p.value.models, model)) {
+  if (p.validAt('models') && !Object.hasOwn(p.value.models, model)) {
     return `provider "${provider}" has no model "${model}"; it lists: ${Object.keys(p.value.models).join(', ')}`;
   }
   return undefined;

@@ -90,6 +90,11 @@ function describe(parsed: ParsedFile, e: ErrorObject): ConfigError[] {
       return [parsed.errorAt(path, 'must not be empty', 'key')];
     case 'minItems':
       return [parsed.errorAt(path, 'must list at least one item', 'key')];
+    case 'minimum':
+    case 'maximum':
+      // A union like "status or timeout/network" explains itself better than ">= 400".
+      if (Array.isArray(schema.type) && typeof schema.patternErrorMessage === 'string') return [parsed.errorAt(path, schema.patternErrorMessage)];
+      return [parsed.errorAt(path, e.message ?? `fails ${e.keyword}`)];
     default:
       // ajv's own wording is fine for bounds and lengths ("must be >= 0").
       return [parsed.errorAt(path, e.message ?? `fails ${e.keyword}`)];

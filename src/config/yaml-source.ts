@@ -31,13 +31,13 @@ export function parseConfigText(file: string, relativePath: string, text: string
   const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
 
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((err) => {
-        const { line, col } = position(err.pos[0]);
-        return { file, line, col, message: `invalid YAML: ${firstLine(err.message)}` };
-      }),
-    };
+    // The parser's later complaints on a line it already rejected are echoes of the first.
+    const byLine = new Map<number, ConfigError>();
+    for (const err of doc.errors) {
+      const { line, col } = position(err.pos[0]);
+      if (!byLine.has(line)) byLine.set(line, { file, line, col, message: `invalid YAML: ${firstLine(err.message)}` });
+    }
+    return { ok: false, errors: [...byLine.values()] };
   }
 
   let value: unknown;
