@@ -112,8 +112,7 @@ if budget >= 0 then
   if value then
     spent = tonumber(value)
   elseif seed > 0 then
-    redis.call('SET', KEYS[4], ARGV[7])
-    redis.call('PEXPIREAT', KEYS[4], ARGV[8])
+    redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[8])
     spent = seed
   end
 end
@@ -157,7 +156,7 @@ if cost > 0 then
     redis.call('SET', KEYS[3], ARGV[6])
   end
   redis.call('INCRBYFLOAT', KEYS[3], ARGV[4])
-  redis.call('PEXPIREAT', KEYS[3], ARGV[7])
+  redis.call('PEXPIRE', KEYS[3], ARGV[7])
 end
 return 1
 `;
@@ -175,6 +174,14 @@ const scripts = { admit: script(admitScript), finish: script(finishScript) };
 
 /** Spend periods outlive their end a little so replicas with skewed clocks still find them. */
 const spendGraceMs = 3_600_000;
+
+/**
+ * Spend keys expire relative to the caller's clock (PEXPIRE, not PEXPIREAT),
+ * so a skew between a replica and the Redis host cannot drop a live period.
+ */
+function spendTtlMs(periodEndMs: number, now: number): number {
+  return Math.max(1, periodEndMs + spendGraceMs - now);
+}
 
 class RedisTimeoutError extends Error {
   constructor(ms: number) {
@@ -215,7 +222,9 @@ interface PendingSpend {
   inFlightKey: string;
   amount: number;
   seed: number;
-  expireAt: number;
+  periodEndMs: number;
+  /** When the last of it was spent, by the caller's clock. */
+  at: number;
 }
 
 export class RedisLimiter implements Limiter {
@@ -283,6 +292,8 @@ export class RedisLimiter implements Limiter {
     let timer: NodeJS.Timeout | undefined;
     const connected = await Promise.race([
       client.connect().then(() => true, () => false),
+      // A refused connection is known at once; a silent one is waited for a little.
+      new Promise<false>((resolve) => client.once('error', () => resolve(false))),
       new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), options.connectWaitMs ?? 1000); }),
     ]);
     clearTimeout(timer);
@@ -311,7 +322,7 @@ export class RedisLimiter implements Limiter {
         String(now), String(windowMs),
         String(limits.rpm ?? -1), String(limits.tpm ?? -1), String(limits.concurrency ?? -1),
         String(limits.budgetUsd ?? -1),
-        String(this.seeds.get(spendKey) ?? 0), String(period ? period.endMs + spendGraceMs : 0),
+        String(this.seeds.get(spendKey) ?? 0), String(period ? spendTtlMs(period.endMs, now) : 1),
         id, String(now + this.leaseTtlMs), String(this.leaseTtlMs * 2),
       ]);
     } catch (err) {
@@ -373,10 +384,10 @@ export class RedisLimiter implements Limiter {
     const period = budgetPeriod !== undefined ? budgetPeriodWindow(budgetPeriod, now) : undefined;
     const spendKey = keys.spend(period ? period.id : 'none');
     const seed = this.seeds.get(spendKey) ?? 0;
-    const expireAt = period ? period.endMs + spendGraceMs : 0;
+    const ttlMs = period ? spendTtlMs(period.endMs, now) : 1;
     try {
       await this.run(scripts.finish, [keys.tokens, keys.inFlight, spendKey], [
-        String(now), String(windowMs), String(tokens), String(cost), lease ?? '', String(seed), String(expireAt),
+        String(now), String(windowMs), String(tokens), String(cost), lease ?? '', String(seed), String(ttlMs),
       ]);
     } catch (err) {
       this.failed(err);
@@ -384,8 +395,14 @@ export class RedisLimiter implements Limiter {
       if (lease) this.pendingReleases.set(lease, keys.inFlight);
       if (cost > 0 && notSent(err)) {
         const pending = this.pendingSpend.get(spendKey);
-        if (pending) pending.amount += cost;
-        else this.pendingSpend.set(spendKey, { tokensKey: keys.tokens, inFlightKey: keys.inFlight, amount: cost, seed, expireAt });
+        if (pending) {
+          pending.amount += cost;
+          pending.at = Math.max(pending.at, now);
+        } else {
+          this.pendingSpend.set(spendKey, {
+            tokensKey: keys.tokens, inFlightKey: keys.inFlight, amount: cost, seed, periodEndMs: period!.endMs, at: now,
+          });
+        }
       }
     }
   }
@@ -404,8 +421,8 @@ export class RedisLimiter implements Limiter {
   }
 
   /** EVALSHA (EVAL when the server does not know the script yet), bounded by the command timeout. */
-  private async run(which: Script, keys: string[], args: string[]): Promise<unknown> {
-    if (!this.healthy || !this.client.isReady) throw knownDown;
+  private async run(which: Script, keys: string[], args: string[], evenIfDown = false): Promise<unknown> {
+    if (!this.client.isReady || (!this.healthy && !evenIfDown)) throw knownDown;
     const tail = [String(keys.length), ...keys, ...args];
     try {
       return await this.send(['EVALSHA', which.sha, ...tail]);
@@ -469,11 +486,13 @@ export class RedisLimiter implements Limiter {
     this.probing = true;
     try {
       await this.send(['PING']);
+      // Replay first: once healthy, new admissions must already see the outage's spend.
+      await this.replay();
       this.healthy = true;
       this.stopProbe();
-      log.info('limits: redis reachable again', { down_ms: Date.now() - this.downSince });
+      // downSince is 0 on the first connection: nothing was logged, nothing to announce.
+      if (this.downSince !== 0) log.info('limits: redis reachable again', { down_ms: Date.now() - this.downSince });
       this.downSince = 0;
-      await this.replay();
     } catch {
       // Still down; the next tick tries again.
     } finally {
@@ -496,8 +515,9 @@ export class RedisLimiter implements Limiter {
     for (const [spendKey, pending] of spends) {
       try {
         await this.run(scripts.finish, [pending.tokensKey, pending.inFlightKey, spendKey], [
-          String(Date.now()), String(windowMs), '0', String(pending.amount), '', String(pending.seed), String(pending.expireAt),
-        ]);
+          String(pending.at), String(windowMs), '0', String(pending.amount), '', String(pending.seed),
+          String(spendTtlMs(pending.periodEndMs, pending.at)),
+        ], true);
       } catch (err) {
         if (notSent(err)) {
           const again = this.pendingSpend.get(spendKey);
