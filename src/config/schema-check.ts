@@ -36,8 +36,7 @@ export async function checkSchema(parsed: ParsedFile): Promise<SchemaOutcome> {
   const failures = validate.errors ?? [];
   return {
     errors: failures.flatMap((e) => describe(parsed, e)),
-    invalidPointers: failures.map((e) =>
-      e.propertyName === undefined ? e.instancePath : `${e.instancePath}/${escapePointerSegment(e.propertyName)}`),
+    invalidPointers: failures.map(invalidPointer),
   };
 }
 
@@ -45,6 +44,15 @@ const typeNames: Record<string, string> = {
   object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer',
   number: 'a number', boolean: 'true or false', null: 'empty',
 };
+
+/** The node an error makes untrustworthy: an unknown field spoils only itself, not its parent. */
+function invalidPointer(e: ErrorObject): string {
+  if (e.propertyName !== undefined) return `${e.instancePath}/${escapePointerSegment(e.propertyName)}`;
+  if (e.keyword === 'additionalProperties') {
+    return `${e.instancePath}/${escapePointerSegment(String((e.params as { additionalProperty: string }).additionalProperty))}`;
+  }
+  return e.instancePath;
+}
 
 function parsePointer(pointer: string): PathSegment[] {
   if (pointer === '') return [];
