@@ -123,7 +123,8 @@ describe('status page (/ui)', () => {
       expect(failingText).to.include('80.0%');
       const badge = failing.locator('.badge');
       expect(await badge.innerText()).to.equal('open');
-      const color = await badge.evaluate((el) => getComputedStyle(el).color);
+      // runs in the page, where the DOM exists (the test's own types have no DOM lib)
+      const color = await badge.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
       const [r, g, b] = color.match(/\d+/g)!.map(Number);
       expect(r, `badge color ${color} is red`).to.be.greaterThan(150);
       expect(g! + b!, `badge color ${color} is red`).to.be.lessThan(150);
