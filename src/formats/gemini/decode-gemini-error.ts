@@ -1,0 +1,47 @@
+// A Gemini error reply {"error":{"code","message","status"}} -> neutral error,
+// keeping the HTTP status. The gRPC-style status names the error type.
+
+import type { GatewayError } from '../ir.ts';
+import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
+import { isRecord } from '../openai-chat/json-reader.ts';
+
+const typeOfStatus: Record<string, string> = {
+  INVALID_ARGUMENT: 'invalid_request_error',
+  FAILED_PRECONDITION: 'invalid_request_error',
+  OUT_OF_RANGE: 'invalid_request_error',
+  UNAUTHENTICATED: 'authentication_error',
+  PERMISSION_DENIED: 'permission_error',
+  NOT_FOUND: 'not_found_error',
+  RESOURCE_EXHAUSTED: 'rate_limit_error',
+  UNAVAILABLE: 'overloaded_error',
+  DEADLINE_EXCEEDED: 'timeout_error',
+  INTERNAL: 'api_error',
+};
+
+export function geminiErrorType(status: unknown, httpStatus: number): string {
+  return (typeof status === 'string' ? typeOfStatus[status] : undefined) ?? errorTypeForStatus(httpStatus);
+}
+
+export function decodeGeminiError(status: number, body: unknown): GatewayError {
+  let value = body;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return decodeOpenAIChatError(status, body);
+    }
+  }
+  // Some Gemini endpoints wrap the error in a one-element array.
+  if (Array.isArray(value) && value.length > 0) value = value[0];
+  if (isRecord(value) && isRecord(value.error)) {
+    const error = value.error;
+    const decoded: GatewayError = {
+      status,
+      type: geminiErrorType(error.status, status),
+      message: typeof error.message === 'string' && error.message !== '' ? error.message : `upstream answered with HTTP ${status}`,
+    };
+    if (typeof error.status === 'string') decoded.code = error.status;
+    return decoded;
+  }
+  return decodeOpenAIChatError(status, value);
+}
