@@ -30,6 +30,8 @@ export interface UsageLogOptions {
 
 /** Minimum time between two "still failing" error logs. */
 const errorLogIntervalMs = 60_000;
+/** Retry interval for a closed log whose last append failed. */
+const closedRetryMs = 1000;
 const dayPattern = /^\d{4}-\d{2}-\d{2}T/;
 
 interface Pending {
@@ -144,10 +146,16 @@ export class UsageLog {
     if (failure !== undefined) {
       this.requeue(unwritten);
       this.reportFailure(failure);
-    } else if (this.failing) {
+      // Closed: no interval timer any more, so retry on a one-shot one.
+      if (this.closed) setTimeout(() => void this.flush(), closedRetryMs).unref();
+      return;
+    }
+    if (this.failing) {
       this.failing = false;
       log.info('usage log writable again', { dir: this.dir });
     }
+    // Lines written after close() while this drain ran.
+    if (this.closed && this.buffer.length > 0) void this.flush();
   }
 
   private async append(file: string, text: string): Promise<void> {
