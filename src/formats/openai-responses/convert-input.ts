@@ -140,7 +140,7 @@ function contentPart(part: JsonObject, where: string, side: 'user' | 'assistant'
       break;
     case 'input_image':
       if (side === 'user') return { type: 'image', source: imageSource(part, where) };
-      break;
+      throw new FormatError(`${where}: input_image is accepted only in user content and function_call_output`);
     case 'input_file':
       throw new FormatError(`${where}: input_file content is not supported; send the file's text as input_text`);
   }
