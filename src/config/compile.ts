@@ -16,6 +16,7 @@ export interface SnapshotMeta {
   source: 'file' | 'git';
   origin: string;
   loadedAt: Date;
+  secretFiles?: readonly string[];
 }
 
 /** Resolves `${...}` references in a credential-bearing string (already checked by the loader). */
@@ -78,6 +79,7 @@ export function compileSnapshot(merged: MergedConfig, secret: SecretLookup, meta
     routes: readonlyMap(routes),
     keysByName: readonlyMap(keysByName),
     keysByHash: readonlyMap(keysByHash),
+    secretFiles: Object.freeze([...(meta.secretFiles ?? [])]),
   });
 }
 

@@ -107,13 +107,15 @@ export async function loadConfig(dir: string, options: LoadOptions): Promise<Loa
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors), summary };
 
   const files = contents.filter((c) => c !== undefined);
+  const secretFiles = [...resolver.files].sort();
   const snapshot = compileSnapshot(merged, (text) => secrets.get(text) ?? text, {
     version: options.version ?? folderVersion(files.map((c) => ({ relativePath: c.rel, content: c.bytes }))),
     source: options.source ?? 'file',
     origin: options.origin ?? resolve(dir),
     loadedAt: new Date(),
+    secretFiles,
   });
-  return { ok: true, snapshot, files: files.map((c) => c.file), summary, secretFiles: [...resolver.files].sort() };
+  return { ok: true, snapshot, files: files.map((c) => c.file), summary, secretFiles };
 }
 
 /** Formats a failed load for a log line or an exception message. */

@@ -140,4 +140,9 @@ export interface Snapshot {
   keysByName: ReadonlyMap<string, ClientKey>;
   /** Lower-case SHA-256 hex -> key. */
   keysByHash: ReadonlyMap<string, ClientKey>;
+  /**
+   * Absolute paths of the `${file:...}` secrets this snapshot read (paths, not
+   * contents): the folder watcher follows them so a rotated secret reloads.
+   */
+  secretFiles?: readonly string[];
 }

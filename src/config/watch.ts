@@ -41,6 +41,14 @@ export function watchConfigFolder(dir: string, store: ConfigStore, hooks: Reload
   let again = false;
   let closed = false;
 
+  /** Secret files referenced by ${file:...} trigger a reload too, so a rotated secret lands without a config edit. */
+  function followSecrets(files: readonly string[] = []): void {
+    for (const file of files) {
+      if (!watchedSecrets.has(file)) { watchedSecrets.add(file); watcher.add(file); }
+    }
+  }
+  followSecrets(store.current()?.secretFiles);
+
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   watcher.on('all', () => schedule());
   watcher.on('error', (err) => log.warn('config watcher error', { dir, error: err instanceof Error ? err.message : String(err) }));
@@ -71,10 +79,7 @@ export function watchConfigFolder(dir: string, store: ConfigStore, hooks: Reload
       store.swap(result.snapshot);
       store.recordReload({ at: new Date(), source: 'file', ok: true, errors: [], version: result.snapshot.version });
       log.info('config reloaded', { source: 'file', version: result.snapshot.version, files: result.files.length });
-      // Secret files referenced by ${file:...} trigger a reload too, so a rotated secret lands without a config edit.
-      for (const file of result.secretFiles) {
-        if (!watchedSecrets.has(file)) { watchedSecrets.add(file); watcher.add(file); }
-      }
+      followSecrets(result.secretFiles);
       callHook(hooks, 'file', true, result.snapshot);
     } else {
       const lines = result.errors.map(formatConfigError);
