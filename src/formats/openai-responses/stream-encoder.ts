@@ -9,6 +9,7 @@
 // reply finishes, so their argument fragments always land on the right item.
 
 import type { StreamEncoder } from '../codec.ts';
+import { formatSse } from '../sse.ts';
 import type { FinishReason, GatewayError, StreamEvent, TokenUsage } from '../ir.ts';
 import {
   failureCode, finalState, itemId, itemStatus, responseId, responseObject,
@@ -234,7 +235,6 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   private send(type: string, payload: Record<string, unknown>): string {
-    const data = JSON.stringify({ type, ...payload, sequence_number: this.sequence++ });
-    return `event: ${type}\ndata: ${data}\n\n`;
+    return formatSse(type, JSON.stringify({ type, ...payload, sequence_number: this.sequence++ }));
   }
 }
