@@ -135,7 +135,7 @@ if admitted == 1 then
 end
 
 return { admitted, requests, tostring(requestsRetry), tostring(requestsReset),
-  tokens, tostring(tokensRetry), tostring(tokensReset), inflight, tostring(spent) }
+  tokens, tostring(tokensRetry), tostring(tokensReset), inflight, string.format('%.17g', spent) }
 `;
 
 const finishScript = `
