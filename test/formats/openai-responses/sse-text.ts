@@ -1,4 +1,6 @@
-// Reads SSE text (as written on the wire) back into events, for assertions.
+// Reads SSE text (as written on the wire) back into events with parsed data.
+
+import { parseSse as parseWire } from '../../../src/formats/sse.ts';
 
 export interface SseEvent {
   event: string | undefined;
@@ -6,13 +8,5 @@ export interface SseEvent {
 }
 
 export function parseSse(text: string): SseEvent[] {
-  return text.split('\n\n').filter((block) => block.trim() !== '').map((block) => {
-    let event: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice('event: '.length);
-      else if (line.startsWith('data: ')) data.push(line.slice('data: '.length));
-    }
-    return { event, data: JSON.parse(data.join('\n')) as Record<string, unknown> };
-  });
+  return parseWire(text).map((wire) => ({ event: wire.event, data: JSON.parse(wire.data) as Record<string, unknown> }));
 }
