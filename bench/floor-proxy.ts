@@ -1,0 +1,34 @@
+// The floor: the thinnest pass-through proxy Node can run (node:http in, undici
+// Pool out; no auth, routing, translation, metrics or usage). No Node gateway
+// can beat it, so Switchyard's throughput is reported as a share of it.
+//   node bench/floor-proxy.ts --upstream http://127.0.0.1:PORT [--port 0]   prints {"port":N}
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+
+const { values } = parseArgs({ options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' } } });
+const pool = new Pool(values.upstream!, { connections: 256, keepAliveTimeout: 60_000 });
+const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'te', 'trailer', 'proxy-connection']);
+const strip = (headers: Record<string, string | string[] | undefined>) =>
+  Object.fromEntries(Object.entries(headers).filter(([name, value]) => value !== undefined && !hopByHop.has(name))) as Record<string, string | string[]>;
+
+const server = createServer(async (req, res) => {
+  const abort = new AbortController();
+  res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+  try {
+    const upstream = await pool.request({
+      path: req.url ?? '/', method: req.method as 'GET' | 'POST', headers: strip(req.headers),
+      body: req.method === 'GET' || req.method === 'HEAD' ? null : req, signal: abort.signal,
+    });
+    res.writeHead(upstream.statusCode, strip(upstream.headers));
+    await pipeline(upstream.body, res);
+  } catch {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"message":"upstream failed"}}');
+    else res.destroy();
+  }
+});
+server.keepAliveTimeout = 120_000;
+server.listen(Number(values.port), '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + '\n'));
+process.on('SIGTERM', () => process.exit(0));
