@@ -32,7 +32,7 @@ run: build
 	node dist/cli.js serve --config $(CONFIG)
 
 test: build typecheck
-	npx mocha
+	npx mocha 'test/**/*.test.ts'
 
 bench: build
 	node bench/run.ts

@@ -1,0 +1,175 @@
+// The HTTP surface (spec section 3): express routes over the data path. Each
+// request binds the snapshot that is current when it arrives and keeps it to
+// the end, so a reload never changes the rules under a request in flight.
+
+import express, { type Request, type Response } from 'express';
+import type { Snapshot } from './config/snapshot.ts';
+import type { ConfigStore } from './config/store.ts';
+import { authenticate, presentedToken } from './http/auth.ts';
+import { BodyError, parseJsonObject, readBody } from './http/body.ts';
+import { cors } from './http/cors.ts';
+import { gatewayError, renderError, type ErrorStyle } from './http/errors.ts';
+import {
+  chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaGenerateRoute, responsesRoute,
+} from './http/inbound-routes.ts';
+import { renderStatusPage } from './http/ui-page.ts';
+import { handleCountTokens } from './pipeline/count-tokens.ts';
+import { Exchange } from './pipeline/exchange.ts';
+import { handleModelRequest, sendError, sendJson, type InboundRoute } from './pipeline/handle-model-request.ts';
+import { listModels, modelEntry } from './pipeline/model-list.ts';
+import type { Runtime } from './pipeline/runtime.ts';
+import { buildStatusReport } from './pipeline/status.ts';
+import { ollamaTagsBody, ollamaVersionBody } from './formats/ollama/index.ts';
+import { log } from './telemetry/logger.ts';
+import { renderMetrics } from './telemetry/metrics.ts';
+import type { TodayTotals } from './telemetry/status-report.ts';
+import type { RouteName } from './telemetry/usage-record.ts';
+
+export interface AppDeps {
+  store: ConfigStore;
+  runtime: Runtime;
+  today: TodayTotals;
+  /** False once shutdown began: /readyz answers 503 and new work is refused. */
+  accepting: () => boolean;
+}
+
+type Handler = (ex: Exchange, req: Request, res: Response, signal: AbortSignal) => Promise<void>;
+
+export function createApp(deps: AppDeps): express.Express {
+  const { store, runtime } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+
+  // CORS follows the serving snapshot's settings; the middleware is built once per snapshot.
+  const corsBySnapshot = new WeakMap<Snapshot, express.RequestHandler>();
+  app.use((req, res, next) => {
+    const snapshot = store.current();
+    if (!snapshot || snapshot.settings.cors.origins.length === 0) return next();
+    let middleware = corsBySnapshot.get(snapshot);
+    if (!middleware) {
+      const built = cors(snapshot.settings.cors);
+      corsBySnapshot.set(snapshot, built);
+      middleware = built;
+    }
+    middleware(req, res, next);
+  });
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/readyz', (_req, res) => {
+    const snapshot = store.current();
+    if (!deps.accepting()) return void res.status(503).json({ status: 'draining' });
+    if (!snapshot) return void res.status(503).json({ status: 'no config loaded' });
+    res.json({ status: 'ready', config_version: snapshot.version });
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await renderMetrics();
+    res.setHeader('content-type', contentType);
+    res.end(body);
+  });
+
+  /**
+   * Wraps an authenticated route: binds the snapshot, authenticates, counts
+   * the request in flight, aborts upstream work when the client leaves, and
+   * records the usage line when it ends.
+   */
+  const guarded = (routeName: RouteName | null, style: ErrorStyle, handler: Handler) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const snapshot = store.current();
+      const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
+      if (!snapshot || !deps.accepting()) {
+        res.setHeader('connection', 'close');
+        const message = snapshot ? 'the gateway is shutting down' : 'no valid config is loaded yet';
+        res.status(503).json(renderError(style, gatewayError(503, message)));
+        return;
+      }
+      const ex = new Exchange(routeName ?? 'models', snapshot, requestId);
+      res.setHeader('x-request-id', ex.requestId);
+      const pathToken = typeof req.params.key === 'string' ? req.params.key : undefined;
+      const auth = authenticate(snapshot, presentedToken(req, pathToken));
+      if (!auth.ok) {
+        sendError(res, ex, style, gatewayError(401, auth.message, 'invalid_api_key'));
+        return;
+      }
+      ex.key = auth.key;
+      const controller = new AbortController();
+      const onClose = () => { if (!res.writableFinished) controller.abort(); };
+      res.on('close', onClose);
+      if (routeName) runtime.recorder.started(routeName);
+      runtime.inFlight++;
+      try {
+        await handler(ex, req, res, controller.signal);
+      } catch (err) {
+        if (err instanceof BodyError) {
+          sendError(res, ex, style, gatewayError(err.status, err.message));
+        } else {
+          log.error('request failed', { request_id: ex.requestId, route: routeName, error: err as Error });
+          if (!res.headersSent) sendError(res, ex, style, gatewayError(500, 'internal gateway error'));
+          else { ex.error = 'internal gateway error'; res.destroy(); }
+        }
+      } finally {
+        runtime.inFlight--;
+        res.off('close', onClose);
+        if (ex.status === 0) ex.status = res.statusCode;
+        if (routeName) runtime.recorder.finished(ex.toUsageLine());
+      }
+    };
+
+  const modelRoute = (route: InboundRoute): Handler => async (ex, req, res, signal) => {
+    const text = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
+    const body = parseJsonObject(text);
+    await handleModelRequest(runtime, ex, route, res, text, body, signal);
+  };
+
+  const register = (path: string, route: InboundRoute) => app.post(path, guarded(route.name, route.style, modelRoute(route)));
+  register('/v1/chat/completions', chatCompletionsRoute);
+  register('/chat/completions', chatCompletionsRoute);
+  register('/v1/embeddings', embeddingsRoute);
+  register('/v1/responses', responsesRoute);
+  register('/v1/messages', messagesRoute);
+  for (const prefix of ['', '/ollama/:key']) {
+    register(`${prefix}/api/chat`, ollamaChatRoute);
+    register(`${prefix}/api/generate`, ollamaGenerateRoute);
+    app.get(`${prefix}/api/tags`, guarded('ollama_tags', 'ollama', async (ex, _req, res) => {
+      sendJson(res, ex, 200, ollamaTagsBody(listModels(ex.snapshot, ex.key!).map((m) => ({ name: m.id }))));
+    }));
+    app.get(`${prefix}/api/version`, (_req, res) => { res.json(ollamaVersionBody()); });
+  }
+
+  app.post('/v1/messages/count_tokens', guarded('count_tokens', 'anthropic', async (ex, req, res, signal) => {
+    const text = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
+    await handleCountTokens(runtime, ex, res, text, parseJsonObject(text), signal);
+  }));
+
+  app.get('/v1/models', guarded('models', 'openai', async (ex, _req, res) => {
+    sendJson(res, ex, 200, { object: 'list', data: listModels(ex.snapshot, ex.key!).map(modelEntry) });
+  }));
+  app.get('/v1/models/*id', guarded('models', 'openai', async (ex, req, res) => {
+    const raw = (req.params as Record<string, string | string[]>).id;
+    const id = Array.isArray(raw) ? raw.join('/') : String(raw);
+    ex.model = id;
+    const route = ex.snapshot.routes.get(id);
+    if (!route) return sendError(res, ex, 'openai', gatewayError(404, `model '${id}' does not exist`, 'model_not_found'));
+    if (!ex.key!.allowedRoutes.has(id)) return sendError(res, ex, 'openai', gatewayError(403, `key '${ex.key!.name}' may not use model '${id}'`, 'model_not_allowed'));
+    sendJson(res, ex, 200, modelEntry({ id, route }));
+  }));
+
+  app.get('/status', guarded(null, 'openai', async (ex, _req, res) => {
+    sendJson(res, ex, 200, buildStatusReport(ex.snapshot, store, runtime, deps.today));
+  }));
+  app.get('/ui', guarded(null, 'openai', async (ex, _req, res) => {
+    const html = renderStatusPage(buildStatusReport(ex.snapshot, store, runtime, deps.today));
+    ex.status = 200;
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.end(html);
+  }));
+
+  // Anything else: a 404 in the protocol the path suggests.
+  app.use((req, res) => {
+    const style: ErrorStyle = req.path.startsWith('/api/') || req.path.startsWith('/ollama/') ? 'ollama' : req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+    res.status(404).json(renderError(style, gatewayError(404, `no route for ${req.method} ${req.path}`)));
+  });
+  return app;
+}

@@ -1,0 +1,75 @@
+// `switchyard serve`: serve a config folder (hot-reloaded) or a git branch
+// (pulled on an interval). SIGTERM/SIGINT drain in-flight requests, then exit 0.
+
+import { ConfigLoadError, startGateway, type GatewayOptions } from '../gateway.ts';
+import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
+
+const help = `usage: switchyard serve [--config DIR] [--host H] [--port N]
+       switchyard serve --git-url URL [--git-branch B] [--git-path SUB] [--git-interval S]
+
+Serve the gateway.
+  --config DIR        config folder (default ./gateway.d; env SWITCHYARD_CONFIG), hot-reloaded on change
+  --host H            listen address (default settings.listen.host, else 0.0.0.0; env SWITCHYARD_HOST)
+  --port N            listen port (default settings.listen.port, else 8080; env PORT)
+  --git-url URL       clone this repository and serve SUB from it (env SWITCHYARD_GIT_URL)
+  --git-branch B      branch to follow (default: the remote's default; env SWITCHYARD_GIT_BRANCH)
+  --git-path SUB      folder inside the repository (default gateway.d; env SWITCHYARD_GIT_PATH)
+  --git-interval S    seconds between pulls (default 30; env SWITCHYARD_GIT_INTERVAL)
+`;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a whole number, got '${value}'`);
+  return n;
+}
+
+export async function main(args: string[], io: CommandIO): Promise<number> {
+  return runCommand(io, help, async () => {
+    const { values, positionals } = parseCommandArgs(args, {
+      config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
+      'git-url': { type: 'string' }, 'git-branch': { type: 'string' }, 'git-path': { type: 'string' }, 'git-interval': { type: 'string' },
+    }, false);
+    if (values.help) { io.stdout.write(help); return 0; }
+    void positionals;
+    const env = process.env;
+    const gitUrl = values['git-url'] ?? env.SWITCHYARD_GIT_URL;
+    const options: GatewayOptions = {
+      host: values.host,
+      port: positiveInt(values.port, '--port'),
+    };
+    if (gitUrl) {
+      options.git = {
+        url: gitUrl,
+        branch: values['git-branch'] ?? env.SWITCHYARD_GIT_BRANCH,
+        path: values['git-path'] ?? env.SWITCHYARD_GIT_PATH,
+        intervalS: positiveInt(values['git-interval'] ?? env.SWITCHYARD_GIT_INTERVAL, '--git-interval'),
+      };
+    } else {
+      options.configDir = values.config ?? env.SWITCHYARD_CONFIG ?? './gateway.d';
+    }
+    let gateway;
+    try {
+      gateway = await startGateway(options);
+    } catch (err) {
+      if (err instanceof ConfigLoadError) {
+        for (const line of err.errors) io.stderr.write(`${line}\n`);
+        io.stderr.write(`switchyard: not serving: ${err.errors.length} config error(s)\n`);
+        return 1;
+      }
+      throw err;
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        void gateway.shutdown().then(() => {
+          // Safety net: a stray handle must not keep a drained gateway alive.
+          setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+          resolve();
+        });
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    return 0;
+  });
+}

@@ -1,0 +1,49 @@
+// Finds the client key of a request. The token may come from any source the
+// contract names; only its SHA-256 is ever compared or kept, so the lookup
+// cannot leak the token's bytes through timing, and nothing stores it.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { ClientKey, Snapshot } from '../config/snapshot.ts';
+
+export type AuthResult =
+  | { ok: true; key: ClientKey }
+  | { ok: false; status: 401; message: string };
+
+/** The presented token: Authorization Bearer, x-api-key, api-key, ?key= / ?api_key=, or the /ollama/{key} path. */
+export function presentedToken(req: IncomingMessage, pathToken?: string): string | undefined {
+  const authorization = req.headers.authorization;
+  if (authorization) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match) return match[1]!.trim();
+  }
+  const headerKey = req.headers['x-api-key'] ?? req.headers['api-key'];
+  if (typeof headerKey === 'string' && headerKey) return headerKey.trim();
+  if (pathToken) return pathToken;
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q >= 0) {
+    const params = new URLSearchParams(url.slice(q + 1));
+    const fromQuery = params.get('key') ?? params.get('api_key');
+    if (fromQuery) return fromQuery;
+  }
+  return undefined;
+}
+
+export function sha256Hex(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function authenticate(snapshot: Snapshot, token: string | undefined, now = Date.now()): AuthResult {
+  if (!token) return { ok: false, status: 401, message: 'missing API key: send Authorization: Bearer <key>' };
+  const hash = sha256Hex(token);
+  const key = snapshot.keysByHash.get(hash);
+  // The map lookup keys on a digest, not the token; the constant-time compare
+  // below guards against any early-exit comparison on the way there.
+  if (!key || !timingSafeEqual(Buffer.from(key.sha256, 'hex'), Buffer.from(hash, 'hex'))) {
+    return { ok: false, status: 401, message: 'invalid API key' };
+  }
+  if (key.disabled) return { ok: false, status: 401, message: `API key '${key.name}' is disabled` };
+  if (key.expiresAt !== undefined && now > key.expiresAt) return { ok: false, status: 401, message: `API key '${key.name}' has expired` };
+  return { ok: true, key };
+}

@@ -1,0 +1,49 @@
+// Reads a request body as text, up to the configured limit, without express's
+// parsers: pass-through needs the exact bytes the client sent.
+
+import type { IncomingMessage } from 'node:http';
+
+export class BodyError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.resume();
+    return Promise.reject(new BodyError(413, `request body is larger than the limit of ${limitBytes} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyError(413, `request body is larger than the limit of ${limitBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => reject(new BodyError(400, 'request body could not be read')));
+  });
+}
+
+/** Parses a JSON object body; anything else is a 400 with a clear message. */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.length === 0) throw new BodyError(400, 'request body is empty; expected a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new BodyError(400, `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BodyError(400, 'request body must be a JSON object');
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,36 @@
+// The inbound protocols: which codec reads each route, how it renders
+// errors, and whether a request asks for a stream (Ollama streams unless
+// told not to; the others only when asked).
+
+import type { InboundRoute } from '../pipeline/handle-model-request.ts';
+import { openAIChatInbound } from '../formats/openai-chat/index.ts';
+import { anthropicInbound } from '../formats/anthropic/index.ts';
+import { responsesInbound } from '../formats/openai-responses/index.ts';
+import { ollamaChatInbound, ollamaGenerateInbound } from '../formats/ollama/index.ts';
+
+const askedForStream = (body: Record<string, unknown>) => body.stream === true;
+const ollamaStream = (body: Record<string, unknown>) => body.stream !== false;
+
+export const chatCompletionsRoute: InboundRoute = {
+  name: 'chat_completions', style: 'openai', protocol: 'openai-chat', operation: 'chat', codec: openAIChatInbound, wantsStream: askedForStream,
+};
+
+export const embeddingsRoute: InboundRoute = {
+  name: 'embeddings', style: 'openai', protocol: 'openai-embeddings', operation: 'embeddings', wantsStream: () => false,
+};
+
+export const responsesRoute: InboundRoute = {
+  name: 'responses', style: 'openai', protocol: 'openai-responses', operation: 'chat', codec: responsesInbound, wantsStream: askedForStream,
+};
+
+export const messagesRoute: InboundRoute = {
+  name: 'messages', style: 'anthropic', protocol: 'anthropic', operation: 'chat', codec: anthropicInbound, wantsStream: askedForStream,
+};
+
+export const ollamaChatRoute: InboundRoute = {
+  name: 'ollama_chat', style: 'ollama', protocol: 'ollama-chat', operation: 'chat', codec: ollamaChatInbound, wantsStream: ollamaStream,
+};
+
+export const ollamaGenerateRoute: InboundRoute = {
+  name: 'ollama_generate', style: 'ollama', protocol: 'ollama-generate', operation: 'chat', codec: ollamaGenerateInbound, wantsStream: ollamaStream,
+};

@@ -1,0 +1,51 @@
+// POST /v1/messages/count_tokens. An Anthropic member answers with its own
+// count (pass-through); for any other provider the gateway estimates
+// (about 4 characters per token) and says so in a response header, since
+// only Anthropic offers a counting endpoint.
+
+import type { ServerResponse } from 'node:http';
+import { anthropicInbound } from '../formats/anthropic/index.ts';
+import { FormatError } from '../formats/codec.ts';
+import { estimateTokens } from '../formats/token-estimate.ts';
+import { gatewayError } from '../http/errors.ts';
+import { buildTarget } from '../providers/endpoints.ts';
+import { sendUpstream } from '../providers/http-client.ts';
+import { TransportError } from '../providers/upstream-reply.ts';
+import { readText } from './call-upstream.ts';
+import type { Exchange } from './exchange.ts';
+import { resolveRoute, sendError, sendJson } from './handle-model-request.ts';
+import { rewriteBody } from './raw-json.ts';
+import type { Runtime } from './runtime.ts';
+
+export async function handleCountTokens(
+  rt: Runtime, ex: Exchange, res: ServerResponse, text: string, body: Record<string, unknown>, signal: AbortSignal,
+): Promise<void> {
+  const route = resolveRoute(ex, 'anthropic', res, body);
+  if (!route) return;
+  const member = route.tiers.flat().find((m) => m.weight > 0 && rt.breakers.isAvailable(m.target));
+  if (member && member.provider.type === 'anthropic') {
+    const index = member.provider.credentials.length > 0 ? rt.credentials.pick(member.provider.name, member.provider.credentials.length) : -1;
+    const target = buildTarget(member.provider, member.model.upstreamName, 'count_tokens', false, index >= 0 ? member.provider.credentials[index] : undefined);
+    try {
+      ex.attemptCount++;
+      const reply = await ex.waitUpstream(sendUpstream(target, 'POST', rewriteBody(text, member.model.upstreamName, false, body), route.policy.timeout, signal));
+      const replyText = await ex.waitUpstream(readText(reply.body));
+      ex.provider = member.provider.name;
+      ex.upstreamModel = member.model.upstreamName;
+      if (reply.status >= 400) ex.error = `upstream HTTP ${reply.status}`;
+      return sendJson(res, ex, reply.status, replyText, { 'x-switchyard-provider': member.provider.name, 'x-switchyard-attempts': '1' });
+    } catch (err) {
+      const timeout = err instanceof TransportError && err.kind === 'timeout';
+      return sendError(res, ex, 'anthropic', gatewayError(timeout ? 504 : 502, 'token count upstream failed'));
+    }
+  }
+  try {
+    const request = anthropicInbound.decodeRequest({ max_tokens: 1, ...body });
+    const count = estimateTokens(request);
+    if (member) { ex.provider = member.provider.name; ex.upstreamModel = member.model.upstreamName; }
+    sendJson(res, ex, 200, { input_tokens: count }, { 'x-switchyard-token-count': 'estimated' });
+  } catch (err) {
+    if (err instanceof FormatError) return sendError(res, ex, 'anthropic', gatewayError(err.status, err.message));
+    throw err;
+  }
+}

@@ -1,0 +1,346 @@
+// The data path for every request that names a model: resolve the route,
+// admit, order the candidates, try them with failover, answer (JSON or a
+// stream), record. Reads top to bottom; decisions live in plan.ts and
+// failover.ts, wire formats in formats/, vendor reach in providers/.
+
+import type { ServerResponse } from 'node:http';
+import type { Member, Route } from '../config/snapshot.ts';
+import type { InboundCodec, Protocol } from '../formats/codec.ts';
+import { FormatError } from '../formats/codec.ts';
+import type { ChatRequest, GatewayError } from '../formats/ir.ts';
+import { gatewayError, renderError, type ErrorStyle } from '../http/errors.ts';
+import { supports, upstreamProtocol, type Operation } from '../providers/endpoints.ts';
+import { headerValue, TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
+import { costUsd } from '../telemetry/cost.ts';
+import type { RouteName } from '../telemetry/usage-record.ts';
+import { callUpstream, readText } from './call-upstream.ts';
+import type { Exchange } from './exchange.ts';
+import {
+  backoffMs, countsAsMemberFailure, credentialCooldownMs, isCredentialFailure, outcomeOfStatus, parseRetryAfter, shouldFailover,
+  type AttemptResult,
+} from './failover.ts';
+import { orderCandidates, stickyKeyOf } from './plan.ts';
+import { rewriteBody } from './raw-json.ts';
+import type { Runtime } from './runtime.ts';
+import { pumpStream, type StreamPlan } from './stream-pump.ts';
+import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
+
+/** How one inbound route speaks. */
+export interface InboundRoute {
+  name: RouteName;
+  style: ErrorStyle;
+  /** The caller's protocol; same-protocol members take the pass-through. */
+  protocol: Protocol | 'openai-embeddings';
+  operation: Operation;
+  /** Decodes/encodes for translation; undefined where only pass-through exists (embeddings). */
+  codec?: InboundCodec;
+  /** Does this request ask for a stream? */
+  wantsStream(body: Record<string, unknown>): boolean;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Writes a JSON reply with the gateway's headers. */
+export function sendJson(res: ServerResponse, ex: Exchange, status: number, body: unknown | string, extra: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  ex.status = status;
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': ex.requestId,
+    ...extra,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, ex: Exchange, style: ErrorStyle, error: GatewayError, extra: Record<string, string> = {}): void {
+  ex.error = error.message;
+  sendJson(res, ex, error.status, renderError(style, error), extra);
+}
+
+function isPassThrough(route: InboundRoute, member: Member): boolean {
+  const target = upstreamProtocol(member.provider.type);
+  if (route.protocol === 'openai-embeddings') return true;
+  return route.protocol === target;
+}
+
+function containsKeyword(text: string, keywords: readonly string[]): string | undefined {
+  for (const k of keywords) if (text.includes(k)) return k;
+  return undefined;
+}
+
+/** The error when every candidate failed or none could be tried. */
+function exhaustedError(ex: Exchange, last: AttemptResult | undefined, skippedOpen: number): GatewayError {
+  if (!last) {
+    if (skippedOpen > 0) return gatewayError(503, `every member of '${ex.model}' has an open circuit; try again after the cooldown`, 'circuit_open');
+    return gatewayError(503, `no member of '${ex.model}' could be tried (credentials cooling down or operation unsupported)`, 'no_upstream');
+  }
+  const what = last.status !== null ? `HTTP ${last.status}` : last.outcome;
+  const message = `all upstream attempts failed (${ex.attemptCount} attempt${ex.attemptCount === 1 ? '' : 's'}; last: ${ex.attempts.at(-1)?.provider ?? '?'} ${what})`;
+  if (last.outcome === 'timeout') return gatewayError(504, message, 'upstream_timeout');
+  if (last.status === 503 || last.status === 429) return gatewayError(503, message, 'upstream_unavailable');
+  return gatewayError(502, message, 'upstream_error');
+}
+
+/**
+ * The route a request's `model` names, checked against the key's allow-list:
+ * 400 without a model, 404 for a name that exists nowhere, 403 for one
+ * outside the key's list (answered here; undefined returned).
+ */
+export function resolveRoute(ex: Exchange, style: ErrorStyle, res: ServerResponse, body: Record<string, unknown>): Route | undefined {
+  const model = body.model;
+  if (typeof model !== 'string' || model.length === 0) {
+    sendError(res, ex, style, gatewayError(400, "'model' is required: a group name or a provider/model id", 'model_required'));
+    return undefined;
+  }
+  ex.model = model;
+  const route = ex.snapshot.routes.get(model);
+  if (!route) {
+    sendError(res, ex, style, gatewayError(404, `model '${model}' does not exist`, 'model_not_found'));
+    return undefined;
+  }
+  if (!ex.key!.allowedRoutes.has(model)) {
+    sendError(res, ex, style, gatewayError(403, `key '${ex.key!.name}' may not use model '${model}'`, 'model_not_allowed'));
+    return undefined;
+  }
+  return route;
+}
+
+/**
+ * Serves one model request. `text` is the raw body, `body` its parsed form.
+ * Returns when the reply is complete (or the client went away).
+ */
+export async function handleModelRequest(
+  rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, text: string, body: Record<string, unknown>, signal: AbortSignal,
+): Promise<void> {
+  const style = route.style;
+  const target = resolveRoute(ex, style, res, body);
+  if (!target) return;
+  const key = ex.key!;
+  const stream = route.wantsStream(body);
+  ex.stream = stream;
+
+  const admission = await rt.admitter.admit(key);
+  if (!admission.ok) {
+    if (admission.limit === 'unavailable') {
+      return sendError(res, ex, style, gatewayError(503, admission.message, 'limits_unavailable'), { 'retry-after': String(admission.retryAfterS), ...admission.headers });
+    }
+    rt.recorder.rateLimited(key.name, admission.limit);
+    return sendError(res, ex, style, gatewayError(429, admission.message, `rate_limit_${admission.limit}`), { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterS))), ...admission.headers });
+  }
+  try {
+    await attemptAll(rt, ex, route, target, res, text, body, stream, admission.headers, signal);
+  } finally {
+    const u = ex.usage;
+    admission.finish({ tokens: u ? u.input + u.output : 0, costUsd: ex.costUsd });
+  }
+}
+
+async function attemptAll(
+  rt: Runtime, ex: Exchange, route: InboundRoute, target: Route, res: ServerResponse, text: string, body: Record<string, unknown>,
+  stream: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
+): Promise<void> {
+  const style = route.style;
+  const policy = target.policy;
+  const candidates = orderCandidates(target, {
+    random: Math.random,
+    turn: target.strategy === 'round-robin' ? rt.nextTurn(target.name) : 0,
+    score: (t) => rt.latency.score(t),
+    stickyKey: target.strategy === 'sticky' ? stickyKeyOf(ex.key!.name, typeof body.user === 'string' ? body.user : undefined, openingOf(body)) : '',
+  });
+
+  let ir: ChatRequest | undefined;
+  let last: AttemptResult | undefined;
+  let skippedOpen = 0;
+  let retryingCredential = false;
+  const clientAskedUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+
+  for (let i = 0; i < candidates.length; i++) {
+    const member = candidates[i]!;
+    if (ex.attemptCount >= policy.maxAttempts || signal.aborted) break;
+    if (!supports(member.provider.type, route.operation)) continue;
+    if (!rt.breakers.tryAcquire(member.target)) { skippedOpen++; continue; }
+    const creds = member.provider.credentials.length;
+    const credentialIndex = creds > 0 ? rt.credentials.pick(member.provider.name, creds) : -1;
+    if (creds > 0 && credentialIndex < 0) { rt.breakers.releaseTrial(member.target); continue; }
+
+    // No backoff before switching credentials: the refusal was about the other credential.
+    if (ex.attemptCount > 0 && !retryingCredential) {
+      const wait = backoffMs(policy, ex.attemptCount + 1, Math.random, last?.retryAfterS);
+      if (wait > 0) await ex.waitUpstream(sleep(wait));
+      if (signal.aborted) { rt.breakers.releaseTrial(member.target); break; }
+    }
+
+    // Build the upstream body: exact bytes for the same protocol, else translate.
+    const passThrough = isPassThrough(route, member);
+    let upstreamBody: string;
+    try {
+      if (passThrough) {
+        upstreamBody = rewriteBody(text, member.model.upstreamName, stream && route.protocol === 'openai-chat' && !clientAskedUsage, body);
+      } else {
+        ir ??= route.codec!.decodeRequest(body);
+        const codec = upstreamCodecFor(upstreamProtocol(member.provider.type));
+        upstreamBody = JSON.stringify(codec.encodeRequest(ir, member.model.upstreamName));
+      }
+    } catch (err) {
+      rt.breakers.releaseTrial(member.target);
+      if (err instanceof FormatError) return sendError(res, ex, style, gatewayError(err.status, err.message));
+      throw err;
+    }
+
+    ex.attemptCount++;
+    const t0 = performance.now();
+    const result = await tryMember(ex, route, member, credentialIndex, res, upstreamBody, stream, passThrough, clientAskedUsage, limitHeaders, signal);
+    const seconds = (performance.now() - t0) / 1000;
+    rt.recorder.attempt(member.provider.name, member.model.upstreamName, result.outcome, seconds);
+    rt.latency.record(member.target, seconds * 1000, result.outcome === 'ok' || result.outcome === 'http_4xx');
+
+    if (result.outcome === 'ok' || result.served) {
+      // Served: the client has the reply (or its start); no failover after this.
+      if (result.outcome === 'ok') rt.breakers.recordSuccess(member.target);
+      else if (countsAsMemberFailure(result)) rt.breakers.recordFailure(member.target, policy.circuitBreaker);
+      else rt.breakers.releaseTrial(member.target);
+      return;
+    }
+    if (countsAsMemberFailure(result)) rt.breakers.recordFailure(member.target, policy.circuitBreaker);
+    else rt.breakers.releaseTrial(member.target);
+    // A refused credential cools down; the member is tried again with the next one in its pool, if any.
+    const credentialRefused = result.status !== null && isCredentialFailure(result.status) && credentialIndex >= 0;
+    if (credentialRefused) rt.credentials.coolDown(member.provider.name, credentialIndex, credentialCooldownMs(result));
+    ex.attempts.push({ provider: member.provider.name, upstream_model: member.model.upstreamName, status: result.status, outcome: result.outcome, ms: Math.round(seconds * 1000) });
+    last = result;
+    if (signal.aborted) return;
+    if (!shouldFailover(result, policy)) {
+      // The client's own error (a non-retryable 4xx): return it as is, translated when needed.
+      return sendUpstreamError(res, ex, route, member, result, passThrough);
+    }
+    rt.recorder.failover(ex.model!, member.provider.name, credentialRefused ? 'credential' : result.outcome);
+    retryingCredential = credentialRefused && creds > 1;
+    if (retryingCredential) i--;
+  }
+  if (signal.aborted) { ex.status = 499; ex.error = 'client closed the request'; return; }
+  sendError(res, ex, style, exhaustedError(ex, last, skippedOpen), { 'x-switchyard-attempts': String(ex.attemptCount) });
+}
+
+interface TryResult extends AttemptResult {
+  /** The reply reached the client (headers sent): no failover possible whatever happened after. */
+  served?: boolean;
+  errorText?: string;
+  errorBody?: unknown;
+}
+
+/** One upstream attempt; answers the client itself when it succeeds. */
+async function tryMember(
+  ex: Exchange, route: InboundRoute, member: Member, credentialIndex: number, res: ServerResponse, upstreamBody: string, stream: boolean,
+  passThrough: boolean, clientAskedUsage: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
+): Promise<TryResult> {
+  const policy = ex.snapshot.routes.get(ex.model!)!.policy;
+  let reply: UpstreamReply;
+  try {
+    reply = await ex.waitUpstream(callUpstream(member, route.operation, upstreamBody, stream, credentialIndex, policy.timeout, signal));
+  } catch (err) {
+    if (err instanceof TransportError) return { status: null, outcome: err.kind };
+    return { status: null, outcome: 'network' };
+  }
+
+  const headers = {
+    'x-request-id': ex.requestId,
+    'x-switchyard-provider': member.provider.name,
+    'x-switchyard-attempts': String(ex.attemptCount),
+    ...limitHeaders,
+  };
+
+  if (reply.status < 200 || reply.status >= 300) {
+    let errorText = '';
+    try { errorText = await ex.waitUpstream(readText(reply.body, MAX_ERROR_BODY)); } catch { /* an error body cut short is still an error */ }
+    return {
+      status: reply.status,
+      outcome: outcomeOfStatus(reply.status),
+      retryAfterS: parseRetryAfter(headerValue(reply.headers, 'retry-after')),
+      errorText,
+    };
+  }
+
+  if (!stream) {
+    let replyText: string;
+    try {
+      replyText = await ex.waitUpstream(readText(reply.body));
+    } catch (err) {
+      return { status: null, outcome: err instanceof TransportError ? err.kind : 'network' };
+    }
+    if (containsKeyword(replyText, policy.failureKeywords)) return { status: reply.status, outcome: 'keyword' };
+    return answerJson(ex, route, member, res, replyText, passThrough, headers);
+  }
+
+  const plan: StreamPlan = {
+    ex, route, member, res, reply, passThrough, headers, policy, signal,
+    stripUsage: route.protocol === 'openai-chat' && passThrough && !clientAskedUsage,
+    includeUsage: route.protocol !== 'openai-chat' || clientAskedUsage,
+  };
+  return pumpStream(plan);
+}
+
+/** Answers a successful non-streamed reply. */
+function answerJson(
+  ex: Exchange, route: InboundRoute, member: Member, res: ServerResponse, replyText: string, passThrough: boolean, headers: Record<string, string>,
+): TryResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(replyText);
+  } catch {
+    return { status: 200, outcome: 'http_5xx', errorText: 'upstream sent a body that is not JSON' };
+  }
+  ex.provider = member.provider.name;
+  ex.upstreamModel = member.model.upstreamName;
+  let out: string;
+  if (passThrough) {
+    ex.usage = usageExtractorFor(route.protocol)(parsed);
+    out = replyText;
+  } else {
+    let response;
+    try {
+      response = upstreamCodecFor(upstreamProtocol(member.provider.type)).decodeResponse(parsed);
+    } catch {
+      return { status: 200, outcome: 'http_5xx', errorText: 'upstream reply could not be read' };
+    }
+    ex.usage = response.usage;
+    out = JSON.stringify(route.codec!.encodeResponse(response, ex.model!));
+  }
+  ex.costUsd = costUsd(ex.usage, member.model.prices, member.model.priced);
+  sendJson(res, ex, 200, out, { ...headers, 'x-switchyard-overhead-ms': ex.overheadMs().toFixed(3) });
+  return { status: 200, outcome: 'ok' };
+}
+
+/** Returns an upstream's non-retryable error to the client, in the client's protocol. */
+function sendUpstreamError(res: ServerResponse, ex: Exchange, route: InboundRoute, member: Member, result: TryResult, passThrough: boolean): void {
+  const status = result.status ?? 502;
+  const headers = { 'x-switchyard-provider': member.provider.name, 'x-switchyard-attempts': String(ex.attemptCount) };
+  ex.provider = member.provider.name;
+  ex.upstreamModel = member.model.upstreamName;
+  const text = result.errorText ?? '';
+  let parsed: unknown = text;
+  try { parsed = JSON.parse(text); } catch { /* plain text error */ }
+  if (passThrough && parsed && typeof parsed === 'object') {
+    ex.error = `upstream HTTP ${status}`;
+    return sendJson(res, ex, status, text, headers);
+  }
+  const neutral = upstreamCodecFor(upstreamProtocol(member.provider.type)).decodeError(status, parsed);
+  sendError(res, ex, route.style, { ...neutral, status }, headers);
+}
+
+/** The conversation opening used by sticky routing: system + first user turn. */
+function openingOf(body: Record<string, unknown>): unknown {
+  const messages = body.messages ?? body.input ?? body.prompt;
+  if (Array.isArray(messages)) return [body.system ?? body.instructions ?? null, messages.slice(0, 2)];
+  return [body.system ?? body.instructions ?? null, messages];
+}

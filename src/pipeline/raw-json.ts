@@ -1,0 +1,97 @@
+// Edits a JSON request body as text so that a pass-through request reaches
+// upstream byte-for-byte as the client sent it, apart from `model` (and an
+// added `stream_options` on streams). Re-serialising would reorder nothing but
+// could change number spellings, escapes and whitespace the client chose.
+
+/** Returns the index just past the JSON value starting at `i` (whitespace already skipped). */
+function skipValue(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 0x22 /* " */) return skipString(text, i);
+  if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 0x22) { j = skipString(text, j) - 1; continue; }
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) { depth--; if (depth === 0) return j + 1; }
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < text.length) {
+    const d = text.charCodeAt(j);
+    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    j++;
+  }
+  return j;
+}
+
+function skipString(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === 0x5c /* \ */) { j++; continue; }
+    if (d === 0x22) return j + 1;
+  }
+  return -1;
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length) {
+    const d = text.charCodeAt(i);
+    if (d !== 0x20 && d !== 0x0a && d !== 0x0d && d !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** Span [start, end) of the value of a top-level key, or undefined. `text` must be a JSON object. */
+export function findTopLevelValue(text: string, key: string): { start: number; end: number } | undefined {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== 0x7b) return undefined;
+  i = skipSpace(text, i + 1);
+  while (i < text.length && text.charCodeAt(i) === 0x22) {
+    const keyEnd = skipString(text, i);
+    if (keyEnd < 0) return undefined;
+    const name = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipSpace(text, keyEnd);
+    if (text.charCodeAt(i) !== 0x3a /* : */) return undefined;
+    i = skipSpace(text, i + 1);
+    const valueEnd = skipValue(text, i);
+    if (valueEnd < 0) return undefined;
+    if (name === key) return { start: i, end: valueEnd };
+    i = skipSpace(text, valueEnd);
+    if (text.charCodeAt(i) !== 0x2c /* , */) return undefined;
+    i = skipSpace(text, i + 1);
+  }
+  return undefined;
+}
+
+/**
+ * The body with its top-level `model` set to `model`, and, when `addStreamUsage`
+ * is true and the client did not set `stream_options`, with
+ * `"stream_options":{"include_usage":true}` added. Falls back to parse/modify/
+ * stringify only when the client set stream_options without include_usage.
+ */
+export function rewriteBody(text: string, model: string, addStreamUsage: boolean, parsed: Record<string, unknown>): string {
+  if (addStreamUsage && parsed.stream_options !== undefined) {
+    const options = parsed.stream_options;
+    if (!(options && typeof options === 'object' && (options as Record<string, unknown>).include_usage === true)) {
+      return JSON.stringify({ ...parsed, model, stream_options: { ...(options && typeof options === 'object' ? options : {}), include_usage: true } });
+    }
+    addStreamUsage = false;
+  }
+  let out = text;
+  const span = findTopLevelValue(text, 'model');
+  const quoted = JSON.stringify(model);
+  if (span) out = text.slice(0, span.start) + quoted + text.slice(span.end);
+  else out = insertField(out, `"model":${quoted}`);
+  if (addStreamUsage) out = insertField(out, '"stream_options":{"include_usage":true}');
+  return out;
+}
+
+function insertField(text: string, field: string): string {
+  const open = text.indexOf('{');
+  const next = skipSpace(text, open + 1);
+  const separator = text.charCodeAt(next) === 0x7d /* } */ ? '' : ',';
+  return text.slice(0, open + 1) + field + separator + text.slice(open + 1);
+}

@@ -1,0 +1,52 @@
+// Everything a request needs besides its snapshot: the mutable routing state
+// (circuits, credential cool-downs, latency averages, round-robin turns) and
+// the sinks it reports to. One per process; survives config reloads.
+
+import type { Limiter } from '../limits/index.ts';
+import { unlimitedAdmissionPromise } from '../limits/limiter.ts';
+import type { UsageLine, UpstreamOutcome, RouteName } from '../telemetry/usage-record.ts';
+import { CircuitBreakers } from './circuit-breaker.ts';
+import { CredentialPools } from './credential-pool.ts';
+import { LatencyTracker } from './latency-tracker.ts';
+
+export type LimitKind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
+
+/** Where a request's facts go: metrics, the usage log, today's totals. */
+export interface Recorder {
+  started(route: RouteName): void;
+  attempt(provider: string, upstreamModel: string, outcome: UpstreamOutcome, seconds: number): void;
+  failover(model: string, provider: string, reason: string): void;
+  circuit(target: string, open: boolean): void;
+  rateLimited(key: string, limit: LimitKind): void;
+  finished(line: UsageLine): void;
+}
+
+/** The data path's view of the limiter: admit after auth, finish when the request ends. */
+export type Admitter = Pick<Limiter, 'admit'>;
+
+export class Runtime {
+  readonly breakers: CircuitBreakers;
+  readonly credentials = new CredentialPools();
+  readonly latency = new LatencyTracker();
+  private readonly turns = new Map<string, number>();
+  readonly recorder: Recorder;
+  readonly admitter: Admitter;
+  /** Requests in flight, for the graceful drain. */
+  inFlight = 0;
+
+  constructor(recorder: Recorder, admitter: Admitter) {
+    this.recorder = recorder;
+    this.admitter = admitter;
+    this.breakers = new CircuitBreakers((target, open) => recorder.circuit(target, open));
+  }
+
+  /** Round-robin turn of a route, advanced on every call. */
+  nextTurn(route: string): number {
+    const turn = this.turns.get(route) ?? 0;
+    this.turns.set(route, turn + 1);
+    return turn;
+  }
+}
+
+/** An admitter for tests and for keys without limits: always admits. */
+export const openAdmitter: Admitter = { admit: () => unlimitedAdmissionPromise };

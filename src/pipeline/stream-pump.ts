@@ -1,0 +1,203 @@
+// Moves one upstream stream to the client, event by event, as it arrives.
+// Nothing reaches the client before the upstream's first event, so until then
+// the attempt can still fail over; after it, a failure ends the stream with
+// an error event in the caller's protocol, never a clean-looking end.
+
+import type { ServerResponse } from 'node:http';
+import type { Member, Policy } from '../config/snapshot.ts';
+import type { StreamDecoder, StreamEncoder, WireEvent } from '../formats/codec.ts';
+import type { GatewayError, StreamEvent, TokenUsage } from '../formats/ir.ts';
+import { SseParser } from '../formats/sse.ts';
+import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
+import { upstreamProtocol } from '../providers/endpoints.ts';
+import { TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
+import { costUsd } from '../telemetry/cost.ts';
+import type { UpstreamOutcome } from '../telemetry/usage-record.ts';
+import type { Exchange } from './exchange.ts';
+import type { InboundRoute } from './handle-model-request.ts';
+
+export interface StreamPlan {
+  ex: Exchange;
+  route: InboundRoute;
+  member: Member;
+  res: ServerResponse;
+  reply: UpstreamReply;
+  passThrough: boolean;
+  headers: Record<string, string>;
+  policy: Policy;
+  signal: AbortSignal;
+  /** Drop the usage-only chunk the gateway asked for on the client's behalf. */
+  stripUsage: boolean;
+  /** The caller's encoder should report usage (OpenAI: only when asked). */
+  includeUsage: boolean;
+}
+
+export interface StreamResult {
+  status: number | null;
+  outcome: UpstreamOutcome;
+  served?: boolean;
+  errorText?: string;
+}
+
+const FIRST_BYTE = Symbol('first-byte-timeout');
+
+function firstByteTimer(ms: number): { promise: Promise<typeof FIRST_BYTE>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<typeof FIRST_BYTE>((resolve) => { timer = setTimeout(() => resolve(FIRST_BYTE), ms); });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+function writeAndWait(res: ServerResponse, text: string): Promise<void> | undefined {
+  if (text.length === 0 || res.destroyed) return undefined;
+  if (res.write(text)) return undefined;
+  return new Promise((resolve) => {
+    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** True when an OpenAI chunk carries only usage (choices empty): the one we strip. */
+function isUsageOnlyChunk(data: string): boolean {
+  return data.includes('"usage"') && /"choices"\s*:\s*\[\s*\]/.test(data);
+}
+
+export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
+  const { ex, route, member, res, reply, passThrough, policy } = plan;
+  const iterator = reply.body[Symbol.asyncIterator]();
+  const textDecoder = new TextDecoder();
+  const parser = new SseParser();
+
+  // Wait for the first upstream bytes: until they come, failover is still open.
+  const timer = firstByteTimer(policy.timeout.firstByteMs);
+  let first: IteratorResult<Uint8Array> | typeof FIRST_BYTE;
+  try {
+    first = await ex.waitUpstream(Promise.race([iterator.next(), timer.promise]));
+  } catch (err) {
+    reply.abort();
+    return { status: null, outcome: err instanceof TransportError ? err.kind : 'network' };
+  } finally {
+    timer.cancel();
+  }
+  if (first === FIRST_BYTE) {
+    reply.abort();
+    return { status: null, outcome: 'timeout' };
+  }
+  if (first.done) return { status: 200, outcome: 'http_5xx', errorText: 'upstream closed the stream before any data' };
+  const firstText = textDecoder.decode(first.value, { stream: true });
+  for (const keyword of policy.failureKeywords) {
+    if (firstText.includes(keyword)) { reply.abort(); return { status: 200, outcome: 'keyword' }; }
+  }
+
+  // Commit: from here on the reply belongs to this member.
+  ex.provider = member.provider.name;
+  ex.upstreamModel = member.model.upstreamName;
+  ex.status = 200;
+  res.writeHead(200, {
+    'content-type': passThrough ? 'text/event-stream' : route.codec!.streamContentType,
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    ...plan.headers,
+  });
+  res.flushHeaders();
+
+  const encoder: StreamEncoder | undefined = route.codec?.createStreamEncoder(ex.model!, { includeUsage: plan.includeUsage });
+  const decoder: StreamDecoder | undefined = passThrough ? undefined : upstreamCodecFor(upstreamProtocol(member.provider.type)).createStreamDecoder();
+  const extractUsage = usageExtractorFor(route.protocol);
+  let usage: TokenUsage | undefined;
+  let sawEnd = false;
+
+  // Translates or forwards one upstream event; returns the text for the client.
+  const handle = (event: WireEvent): string => {
+    if (passThrough) {
+      if (event.data === '[DONE]') { sawEnd = true; return 'data: [DONE]\n\n'; }
+      if (route.protocol === 'anthropic' && event.event === 'message_stop') sawEnd = true;
+      if (event.data.includes('"usage"')) {
+        const found = safeUsage(extractUsage, event.data);
+        if (found) usage = mergeUsage(usage, found);
+        if (plan.stripUsage && isUsageOnlyChunk(event.data)) return '';
+      }
+      return (event.event ? `event: ${event.event}\n` : '') + `data: ${event.data}\n\n`;
+    }
+    let out = '';
+    for (const ir of decoder!.decode(event) as StreamEvent[]) {
+      if (ir.type === 'usage') usage = ir.usage;
+      out += encoder!.encode(ir);
+    }
+    if (decoder!.done) sawEnd = true;
+    return out;
+  };
+
+  let failure: GatewayError | undefined;
+  try {
+    let text = firstText;
+    for (;;) {
+      for (const event of parser.feed(text)) {
+        const out = handle(event);
+        if (out) {
+          ex.markFirstByte();
+          const wait = writeAndWait(res, out);
+          if (wait) await wait;
+        }
+      }
+      if (plan.signal.aborted) break;
+      const next = await ex.waitUpstream(iterator.next());
+      if (next.done) break;
+      text = textDecoder.decode(next.value, { stream: true });
+    }
+    if (!plan.signal.aborted) {
+      for (const event of parser.feed(textDecoder.decode())) {
+        const out = handle(event);
+        if (out) res.write(out);
+      }
+      for (const event of parser.flush()) {
+        const out = handle(event);
+        if (out) res.write(out);
+      }
+      if (!sawEnd) failure = { status: 502, type: 'api_error', message: 'upstream stream ended before it was complete' };
+    }
+  } catch (err) {
+    failure = err instanceof TransportError
+      ? { status: err.kind === 'timeout' ? 504 : 502, type: err.kind === 'timeout' ? 'timeout_error' : 'api_error', message: err.kind === 'timeout' ? 'upstream stream went idle' : 'upstream connection broke mid-stream' }
+      : { status: 502, type: 'api_error', message: 'upstream stream could not be read' };
+  }
+
+  ex.usage = usage;
+  ex.costUsd = costUsd(usage, member.model.prices, member.model.priced);
+  if (plan.signal.aborted) {
+    reply.abort();
+    ex.error = 'client closed the request';
+    ex.status = 499;
+    return { status: 200, outcome: 'ok', served: true };
+  }
+  if (failure) {
+    reply.abort();
+    ex.error = failure.message;
+    ex.status = failure.status;
+    if (!res.destroyed) res.end(encoder ? encoder.error(failure) : '');
+    return { status: 200, outcome: failure.status === 504 ? 'timeout' : 'network', served: true };
+  }
+  if (!passThrough && !res.destroyed) res.write(encoder!.end());
+  res.end();
+  return { status: 200, outcome: 'ok' };
+}
+
+function safeUsage(extract: (body: unknown) => TokenUsage | undefined, data: string): TokenUsage | undefined {
+  try {
+    return extract(JSON.parse(data));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Anthropic streams report input at message_start and output at message_delta. */
+function mergeUsage(previous: TokenUsage | undefined, next: TokenUsage): TokenUsage {
+  if (!previous) return next;
+  return {
+    input: next.input || previous.input,
+    output: next.output || previous.output,
+    cached: next.cached || previous.cached,
+    cacheWrite: next.cacheWrite || previous.cacheWrite,
+    reasoning: next.reasoning || previous.reasoning,
+  };
+}

@@ -1,0 +1,26 @@
+// What a transport hands back to the data path: a status, headers and a body
+// to be read as it arrives. Both the network client and the in-process mock
+// provider produce this, so the data path treats them alike.
+
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array>;
+  /** Stops the upstream call and frees its socket (idempotent). */
+  abort(): void;
+}
+
+/** A transport failure before any HTTP answer: decides the `timeout`/`network` outcome. */
+export class TransportError extends Error {
+  readonly kind: 'timeout' | 'network';
+  constructor(kind: 'timeout' | 'network', message: string) {
+    super(message);
+    this.name = 'TransportError';
+    this.kind = kind;
+  }
+}
+
+export function headerValue(headers: UpstreamReply['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
