@@ -61,7 +61,8 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
   const origin = stripCredentials(options.url);
   const subPath = options.path ?? 'gateway.d';
   const intervalMs = Math.max(1, options.intervalS ?? 30) * 1000;
-  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), GIT_TERMINAL_PROMPT: '0' };
+  const processEnv = options.env ?? process.env;
+  const env = gitEnvironment(processEnv);
   if (options.url.startsWith('-') || options.branch?.startsWith('-')) throw new Error('git url and branch must not start with "-"');
 
   const scrub = (err: unknown): string => {
@@ -82,7 +83,7 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
   const configDir = join(checkout, subPath);
 
   const load = (sha: string) => loadConfig(configDir, {
-    checkSecrets: true, source: 'git', version: sha, origin, displayDir: subPath, env,
+    checkSecrets: true, source: 'git', version: sha, origin, displayDir: subPath, env: processEnv,
   });
 
   let current = (await repo.revparse(['HEAD'])).trim();
@@ -155,25 +156,41 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
   };
 }
 
+/** What git may see of the environment: enough to reach a remote, no editors or pagers. */
+const gitVariables = /^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z]+|TZ|TMPDIR|XDG_CONFIG_HOME|SSH_AUTH_SOCK|GIT_SSH|GIT_SSH_COMMAND|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_SSL_NO_VERIFY|GIT_CONFIG_GLOBAL|GIT_CONFIG_NOSYSTEM|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|ALL_PROXY|all_proxy|NO_PROXY|no_proxy|SWITCHYARD_GIT_TOKEN|SWITCHYARD_GIT_USERNAME)$/;
+
+export function gitEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && gitVariables.test(name)) out[name] = value;
+  // Never wait for a password prompt nobody can answer.
+  out.GIT_TERMINAL_PROMPT = '0';
+  return out;
+}
+
+/**
+ * `-c` settings for every git command. With SWITCHYARD_GIT_TOKEN set, an
+ * inline credential helper answers git's `get` from the environment at run
+ * time (username SWITCHYARD_GIT_USERNAME, default x-access-token), so the
+ * token never appears in a URL, an argument list or .git/config.
+ */
+export function gitConfigFor(env: NodeJS.ProcessEnv): string[] {
+  if (!env.SWITCHYARD_GIT_TOKEN) return [];
+  // The empty value resets helpers inherited from the machine's git config.
+  return ['credential.helper=',
+    'credential.helper=!f() { test "$1" = get || exit 0; echo "username=${SWITCHYARD_GIT_USERNAME:-x-access-token}"; echo "password=${SWITCHYARD_GIT_TOKEN}"; }; f'];
+}
+
 function gitAt(baseDir: string, env: NodeJS.ProcessEnv): SimpleGit {
-  const config: string[] = [];
-  if (env.SWITCHYARD_GIT_TOKEN) {
-    // Reset any inherited helper, then answer git's `get` from the environment.
-    config.push('credential.helper=',
-      'credential.helper=!f() { test "$1" = get || exit 0; echo "username=${SWITCHYARD_GIT_USERNAME:-x-access-token}"; echo "password=${SWITCHYARD_GIT_TOKEN}"; }; f');
-  }
   return simpleGit({
     baseDir,
-    config,
+    config: gitConfigFor(env),
     timeout: { block: 120_000 },
-    // The operator's environment (GIT_SSH_COMMAND, askpass, config paths) and
-    // our own credential helper are trusted here; simple-git blocks them by default.
+    // The operator's GIT_SSH_COMMAND and GIT_CONFIG_GLOBAL, and our own credential
+    // helper, are trusted here; simple-git blocks them by default.
     unsafe: {
       allowUnsafeSshCommand: true,
-      allowUnsafeAskPass: true,
       allowUnsafeCredentialHelper: true,
       allowUnsafeConfigPaths: true,
-      allowUnsafeConfigEnvCount: true,
     },
   }).env(env);
 }

@@ -1,0 +1,196 @@
+// Git sync against a real local bare repository made with the git CLI:
+// clone, pull of a new commit, a bad commit rejected (and not retried), the
+// version is the commit sha, and the first load's failure rejects the start.
+
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { formatConfigError } from '../../src/config/config-error.ts';
+import { gitConfigFor, startGitSync, stripCredentials, type GitSync } from '../../src/config/git-sync.ts';
+import { ConfigStore } from '../../src/config/store.ts';
+import { RecordingHooks } from './reload-hooks.ts';
+import { demoFiles, removeFolder, tempFolder, writeFiles } from './temp-folder.ts';
+
+const exec = promisify(execFile);
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await exec('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd });
+  return stdout.trim();
+}
+
+/** A bare repository plus a working clone that pushes to it. */
+class TestRepo {
+  readonly root: string;
+  readonly bare: string;
+  readonly work: string;
+
+  constructor(root: string, bare: string, work: string) {
+    this.root = root;
+    this.bare = bare;
+    this.work = work;
+  }
+
+  static async create(): Promise<TestRepo> {
+    const root = await tempFolder('switchyard-git-');
+    const repo = new TestRepo(root, join(root, 'origin.git'), join(root, 'work'));
+    await exec('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo.bare]);
+    await exec('git', ['init', '--quiet', '--initial-branch=main', repo.work]);
+    await git(repo.work, 'remote', 'add', 'origin', repo.bare);
+    return repo;
+  }
+
+  get url(): string { return `file://${this.bare}`; }
+
+  /** Writes files, commits and pushes; returns the new commit sha. */
+  async commit(files: Record<string, string>, message: string, remove: string[] = []): Promise<string> {
+    await writeFiles(this.work, files);
+    for (const f of remove) await rm(join(this.work, f));
+    await git(this.work, 'add', '-A');
+    await git(this.work, 'commit', '--quiet', '-m', message);
+    await git(this.work, 'push', '--quiet', 'origin', 'HEAD:main');
+    return git(this.work, 'rev-parse', 'HEAD');
+  }
+}
+
+function inGatewayD(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [`gateway.d/${k}`, v]));
+}
+
+describe('config git sync', () => {
+  let repo: TestRepo;
+  let workDir: string;
+  let store: ConfigStore;
+  let hooks: RecordingHooks;
+  let sync: GitSync | undefined;
+
+  beforeEach(async () => {
+    repo = await TestRepo.create();
+    workDir = await tempFolder('switchyard-git-work-');
+    store = new ConfigStore();
+    hooks = new RecordingHooks();
+  });
+
+  afterEach(async () => {
+    await sync?.stop();
+    sync = undefined;
+    await removeFolder(repo.root);
+    await removeFolder(workDir);
+  });
+
+  it('clones, serves the sub-path at the commit sha, pulls a new commit, rejects a bad one and keeps the last good', async () => {
+    const first = await repo.commit({ ...inGatewayD(demoFiles), 'README.md': 'config repo\n' }, 'initial config');
+    sync = await startGitSync({ url: repo.url, branch: 'main', workDir, intervalS: 3600 }, store, hooks);
+
+    const s1 = store.current()!;
+    expect(s1).to.include({ version: first, source: 'git', origin: repo.url });
+    expect(sync.version).to.equal(first);
+    expect(hooks.events.map((e) => [e.source, e.ok])).to.deep.equal([['git', true]]);
+    expect(store.lastReload).to.deep.include({ source: 'git', ok: true, version: first });
+
+    // A good commit is pulled and applied.
+    const second = await repo.commit(inGatewayD({ '20-groups.yaml': 'groups:\n  demo:\n    strategy: round-robin\n    members: [{ target: demo/echo }, { target: demo/other }]\n' }), 'round robin');
+    await sync.syncNow();
+    expect(store.current()!.version).to.equal(second);
+    expect(store.current()!.routes.get('demo')!.strategy).to.equal('round-robin');
+
+    // A bad commit is rejected; the last good one keeps serving.
+    const bad = await repo.commit(inGatewayD({ '20-groups.yaml': 'groups:\n  demo:\n    members: [{ target: demo/nope }]\n' }), 'broken');
+    await sync.syncNow();
+    const rejected = hooks.events.at(-1)!;
+    expect(rejected.ok).to.equal(false);
+    expect(rejected.errors!.map(formatConfigError)).to.deep.equal([
+      'gateway.d/20-groups.yaml:3:25: /groups/demo/members/0/target: provider "demo" has no model "nope"; it lists: echo, other',
+    ]);
+    expect(store.current()!.version).to.equal(second);
+    expect(store.lastReload).to.deep.include({ ok: false, version: bad });
+
+    // The same bad commit is not retried.
+    await sync.syncNow();
+    expect(hooks.events).to.have.length(3);
+
+    // A newer commit that fixes it lands, and a deleted file is gone from the checkout.
+    const fixed = await repo.commit({}, 'drop the key', ['gateway.d/keys/team.yaml']);
+    await repo.commit(inGatewayD({ '20-groups.yaml': demoFiles['20-groups.yaml']! }), 'fix');
+    const head = await git(repo.work, 'rev-parse', 'HEAD');
+    expect(head).not.to.equal(fixed);
+    await sync.syncNow();
+    expect(store.current()!.version).to.equal(head);
+    expect(store.current()!.keysByName.size).to.equal(0);
+  });
+
+  it('polls on the interval without being asked', async () => {
+    await repo.commit(inGatewayD(demoFiles), 'initial');
+    sync = await startGitSync({ url: repo.url, workDir, intervalS: 1 }, store, hooks);
+    const next = hooks.next();
+    const sha = await repo.commit(inGatewayD({ '20-groups.yaml': 'groups:\n  demo:\n    strategy: sticky\n    members: [{ target: demo/echo }]\n' }), 'sticky');
+    const event = await next;
+    expect(event.ok).to.equal(true);
+    expect(event.snapshot!.version).to.equal(sha);
+    expect(store.current()!.routes.get('demo')!.strategy).to.equal('sticky');
+  });
+
+  it('uses the remote default branch when none is given, and a custom sub-path', async () => {
+    const sha = await repo.commit(Object.fromEntries(Object.entries(demoFiles).map(([k, v]) => [`deploy/gw/${k}`, v])), 'elsewhere');
+    sync = await startGitSync({ url: repo.url, path: 'deploy/gw', workDir, intervalS: 3600 }, store, hooks);
+    expect(store.current()!.version).to.equal(sha);
+  });
+
+  it('a first commit that fails validation rejects the start with the positioned errors', async () => {
+    await repo.commit(inGatewayD({ ...demoFiles, '20-groups.yaml': 'groups:\n  demo:\n    members: [{ target: ghost/echo }]\n' }), 'bad from the start');
+    let error: Error | undefined;
+    try {
+      sync = await startGitSync({ url: repo.url, branch: 'main', workDir, intervalS: 3600 }, store, hooks);
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).to.include('gateway.d/20-groups.yaml:3:25: /groups/demo/members/0/target: unknown provider "ghost" (known: demo)');
+    expect(store.current()).to.equal(undefined);
+  });
+
+  it('a missing sub-path or an unreachable repository rejects the start clearly', async () => {
+    await repo.commit({ 'README.md': 'no config here\n' }, 'empty');
+    const missing = await startGitSync({ url: repo.url, workDir, intervalS: 3600 }, store, hooks).then(() => undefined, (err: Error) => err.message);
+    expect(missing).to.include('gateway.d: config folder does not exist');
+
+    const unreachable = await startGitSync({ url: `file://${repo.root}/nothing.git`, workDir, intervalS: 3600 }, store, hooks).then(() => undefined, (err: Error) => err.message);
+    expect(unreachable).to.match(/^git clone of file:\/\/.*nothing\.git failed: /);
+
+    // Nothing listens on loopback port 1: the clone fails, and the message never shows the password.
+    const withPassword = await startGitSync({ url: 'https://deploy:s3cret-pw@127.0.0.1:1/acme/config.git', workDir, intervalS: 3600 }, store, hooks)
+      .then(() => undefined, (err: Error) => err.message);
+    expect(withPassword).to.match(/^git clone of https:\/\/127\.0\.0\.1:1\/acme\/config\.git failed: /);
+    expect(withPassword).not.to.include('s3cret-pw');
+  });
+
+  it('keeps serving when the remote goes away', async () => {
+    const sha = await repo.commit(inGatewayD(demoFiles), 'initial');
+    sync = await startGitSync({ url: repo.url, workDir, intervalS: 3600 }, store, hooks);
+    await removeFolder(repo.bare);
+    await sync.syncNow();
+    expect(store.current()!.version).to.equal(sha);
+    expect(hooks.events).to.have.length(1);
+  });
+
+  it('strips credentials from the URL it shows', () => {
+    expect(stripCredentials('https://user:s3cret@github.com/acme/config.git')).to.equal('https://github.com/acme/config.git');
+    expect(stripCredentials('https://x-access-token@github.com/acme/config.git')).to.equal('https://github.com/acme/config.git');
+    expect(stripCredentials('git@github.com:acme/config.git')).to.equal('git@github.com:acme/config.git');
+    expect(stripCredentials('ssh://git@github.com/acme/config.git')).to.equal('ssh://github.com/acme/config.git');
+  });
+
+  it('hands SWITCHYARD_GIT_TOKEN to git through a credential helper, not the URL or the command line', async () => {
+    const config = gitConfigFor({ SWITCHYARD_GIT_TOKEN: 'tok-123' });
+    expect(config.join(' ')).not.to.include('tok-123');
+    const args = config.flatMap((c) => ['-c', c]);
+    const child = execFile('git', [...args, 'credential', 'fill'], { env: { ...process.env, SWITCHYARD_GIT_TOKEN: 'tok-123', GIT_TERMINAL_PROMPT: '0' } });
+    child.stdin!.end('protocol=https\nhost=git.example.com\npath=acme/config.git\n\n');
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(out).to.include('username=x-access-token\n');
+    expect(out).to.include('password=tok-123\n');
+    expect(gitConfigFor({})).to.deep.equal([]);
+  });
+});
