@@ -45,7 +45,7 @@ export function explain(snapshot: Snapshot, model: string, keyName: string | und
   const allowed = key ? key.allowedRoutes.has(model) : null;
   const ordered = orderCandidates(route, { random: Math.random, turn: 0, score: () => 0, stickyKey: stickyKeyOf(keyName ?? '', undefined, null) });
   const position = new Map(ordered.map((m, i) => [m.target, i + 1]));
-  const candidates: ExplainedCandidate[] = route.tiers.flat().map((m) => {
+  const candidates: ExplainedCandidate[] = [...route.tiers.flat(), ...(route.drained ?? [])].map((m) => {
     let skipped: string | null = null;
     if (m.weight === 0) skipped = 'drained (weight 0)';
     else if (!breakers.isAvailable(m.target)) skipped = 'circuit open';

@@ -1,0 +1,109 @@
+// `switchyard explain` and `switchyard models import`, run as a user would:
+// in-process with captured output, against real config folders and a fake
+// provider answering GET /models.
+
+import { expect } from 'chai';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main as explainMain } from '../../src/cli/explain.ts';
+import { main as modelsMain } from '../../src/cli/models.ts';
+import { sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
+import { sha256 } from '../support/test-gateway.ts';
+
+function capture() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => { stdout += d; });
+  err.on('data', (d: Buffer) => { stderr += d; });
+  return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
+}
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(join(dir, name, '..'), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
+  return dir;
+}
+
+describe('switchyard explain', () => {
+  const config = {
+    'p.yaml': `providers:
+  a: { type: openai, base_url: "http://127.0.0.1:1/v1", models: { m1: {}, m2: {} } }
+  b: { type: anthropic, models: { claude: { upstream: claude-sonnet-4-5 } } }
+groups:
+  pool:
+    strategy: failover
+    members:
+      - { target: b/claude, priority: 2 }
+      - { target: a/m1, priority: 1 }
+      - { target: a/m2, priority: 1, weight: 0 }
+keys:
+  team: { sha256: ${sha256('x')}, models: [a/*] }
+`,
+  };
+
+  it('prints the candidates in tier order, with drained members skipped', async () => {
+    const dir = await folder(config);
+    const c = capture();
+    const code = await explainMain(['--model', 'pool', '--config', dir, '--format', 'json'], c.io);
+    expect(code).to.equal(0);
+    const e = JSON.parse(c.text().stdout);
+    expect(e.candidates.map((x: any) => [x.order, x.target, x.skipped])).to.deep.equal([
+      [1, 'a/m1', null], [2, 'b/claude', null], [null, 'a/m2', 'drained (weight 0)'],
+    ]);
+    expect(e.candidates[1].upstream_model).to.equal('claude-sonnet-4-5');
+  });
+
+  it('says when the key may not use the model, in text', async () => {
+    const dir = await folder(config);
+    const c = capture();
+    expect(await explainMain(['--model', 'pool', '--key', 'team', '--config', dir], c.io)).to.equal(0);
+    expect(c.text().stdout).to.contain('key team: NOT allowed');
+    expect(c.text().stdout).to.contain('key not allowed');
+  });
+
+  it('exits 1 for an unknown model and 2 without --model', async () => {
+    const dir = await folder(config);
+    const c = capture();
+    expect(await explainMain(['--model', 'nope', '--config', dir], c.io)).to.equal(1);
+    expect(c.text().stderr).to.contain("model 'nope' does not exist");
+    expect(await explainMain(['--config', dir], capture().io)).to.equal(2);
+  });
+});
+
+describe('switchyard models import', () => {
+  let fake: FakeUpstream;
+  before(async () => {
+    fake = await startFakeUpstream((req, res) => sendJson(res, 200, {
+      object: 'list',
+      data: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small', 'whisper-1'].map((id) => ({ id, object: 'model', owned_by: 'x' })),
+    }));
+  });
+  after(() => fake.close());
+
+  it('prints a providers block from GET /models with include, exclude and alias, authenticating with the pool key', async () => {
+    process.env.SY_MODELS_KEY = 'upstream-secret-for-models';
+    const dir = await folder({ 'p.yaml': `providers:\n  up:\n    type: openai\n    base_url: ${fake.url}/v1\n    api_keys: ["\${SY_MODELS_KEY}"]\n    models: { placeholder: {} }\n` });
+    const c = capture();
+    const code = await modelsMain(['import', 'up', '--config', dir, '--include', '^gpt|embedding', '--exclude', 'mini', '--alias', 'text-embedding-3-small=embed'], c.io);
+    expect(code).to.equal(0);
+    expect(c.text().stdout).to.equal('providers:\n  up:\n    models:\n      gpt-4o: {}\n      embed: { upstream: text-embedding-3-small }\n');
+    expect(fake.requests[0]!.url).to.equal('/v1/models');
+    expect(fake.requests[0]!.headers.authorization).to.equal('Bearer upstream-secret-for-models');
+    expect(c.text().stdout + c.text().stderr).not.to.contain('upstream-secret');
+  });
+
+  it('exits 2 on wrong usage and 1 for an unknown provider', async () => {
+    const dir = await folder({ 'p.yaml': 'providers:\n  m: { type: mock, models: { echo: {} } }\n' });
+    expect(await modelsMain(['list'], capture().io)).to.equal(2);
+    const c = capture();
+    expect(await modelsMain(['import', 'nope', '--config', dir], c.io)).to.equal(1);
+    expect(c.text().stderr).to.contain("provider 'nope'");
+  });
+});
