@@ -17,7 +17,7 @@ const help = `usage: switchyard keys create NAME [--models a,b]
 `;
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-const plainYaml = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+const plainYaml = /^[A-Za-z0-9][A-Za-z0-9._:/-]*(\/\*)?$/;
 
 export function generateKey(): string {
   return `sk-sy-${randomBytes(32).toString('base64url')}`;
