@@ -27,7 +27,7 @@ export type ParseOutcome = { ok: true; parsed: ParsedFile } | { ok: false; error
 /** Parses one file's text; YAML syntax errors come back positioned, never thrown. */
 export function parseConfigText(file: string, relativePath: string, text: string): ParseOutcome {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
 
   if (doc.errors.length > 0) {

@@ -134,6 +134,13 @@ describe('config compile', () => {
       expect(s.routes.get('cheap')!.tiers.map((t) => t.map((m) => m.target))).to.deep.equal([['local/llama3.2'], ['openai/gpt-4o-mini']]);
     });
 
+    it('a tier whose members all have weight 0 is drained as a whole; the next tier serves', async () => {
+      const drained = await snapshotFrom({ 'a.yaml': 'providers:\n  p: { type: mock, models: { a: {}, b: {}, c: {} } }\ngroups:\n  g:\n    strategy: weighted\n    members:\n      - { target: p/a, weight: 0 }\n      - { target: p/b, weight: 0 }\n      - { target: p/c, priority: 2 }\n' });
+      const g = drained.routes.get('g')!;
+      expect(g.tiers.map((t) => t.map((m) => m.target))).to.deep.equal([['p/c']]);
+      expect(g.drained!.map((m) => m.target)).to.deep.equal(['p/a', 'p/b']);
+    });
+
     it('members share the provider and model objects of the snapshot', () => {
       const member = s.routes.get('gpt-4-pool')!.tiers[0]![1]!;
       expect(member.provider).to.equal(s.providers.get('openai'));

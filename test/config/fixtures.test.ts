@@ -3,8 +3,8 @@
 // relative to the case folder); every folder under good/ must load.
 
 import { expect } from 'chai';
-import { readdir, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, symlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { formatConfigError, loadConfig } from '../../src/config/load.ts';
 import { configFolder, removeFolder } from './temp-folder.ts';
 
@@ -139,6 +139,17 @@ describe('config fixtures', () => {
         if (!result.ok) expect.fail(result.errors.map(formatConfigError).join('\n'));
       });
     }
+
+    it('every bundled gateway.d file starts with a modeline pointing at the schema', async () => {
+      const result = await loadConfig('gateway.d', { checkSecrets: false });
+      if (!result.ok) return expect.fail('gateway.d should load');
+      for (const file of result.files) {
+        const first = (await readFile(file, 'utf8')).split('\n')[0]!;
+        const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
+        expect(m, file).not.to.equal(null);
+        expect(resolve(dirname(file), m![1]!), file).to.equal(resolve('schemas/gateway.schema.json'));
+      }
+    });
 
     it('the bundled gateway.d loads with secrets checked', async () => {
       const result = await loadConfig('gateway.d', { checkSecrets: true });

@@ -86,6 +86,26 @@ describe('config merge', () => {
     expect(result.summary).to.deep.equal({ providers: 1, groups: 0, policies: 0, keys: 0 });
   });
 
+  it('anchors, merge keys and x- extension fields share settings between entries', async () => {
+    const { dir, result } = await load({
+      'a.yaml': [
+        'x-openai: &openai',
+        '  type: openai',
+        '  api_keys: ["${K}"]',
+        '  models: { gpt-4o: { input: 2.5, output: 10 } }',
+        'providers:',
+        '  east: { <<: *openai, base_url: "https://east.example.com/v1" }',
+        '  west: *openai',
+        '',
+      ].join('\n'),
+    });
+    dirs.push(dir);
+    if (!result.ok) return expect.fail(result.errors.map(formatConfigError).join('\n'));
+    expect(result.snapshot.providers.get('east')!.baseUrl).to.equal('https://east.example.com/v1');
+    expect(result.snapshot.providers.get('west')!.baseUrl).to.equal('https://api.openai.com/v1');
+    expect(result.snapshot.providers.get('west')!.models.get('gpt-4o')!.prices.output).to.equal(10);
+  });
+
   it('a YAML key repeated inside one file is an error at the repeat', async () => {
     const { dir, result } = await load({
       'a.yaml': 'providers:\n  p: { type: mock, models: { m: {} } }\n  p: { type: mock, models: { m: {} } }\n',
