@@ -31,10 +31,19 @@ export function anthropicToolId(id: string): string {
   return safe === '' ? 'toolu_' : safe;
 }
 
+const anthropicImageTypes = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+function inlineImage(mediaType: string, data: string): ImageBlock {
+  if (!anthropicImageTypes.has(mediaType)) {
+    throw new FormatError(`an image of type '${mediaType}' cannot be sent to Anthropic, which takes JPEG, PNG, GIF and WebP images`);
+  }
+  return { type: 'image', source: { type: 'base64', media_type: mediaType, data } };
+}
+
 export function anthropicImage(source: ImageSource): ImageBlock {
-  if (source.kind === 'base64') return { type: 'image', source: { type: 'base64', media_type: source.mediaType, data: source.data } };
+  if (source.kind === 'base64') return inlineImage(source.mediaType, source.data);
   const inline = parseDataUrl(source.url);
-  if (inline) return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
+  if (inline) return inlineImage(inline.mediaType, inline.data);
   return { type: 'image', source: { type: 'url', url: source.url } };
 }
 

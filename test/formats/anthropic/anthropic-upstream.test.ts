@@ -79,10 +79,11 @@ describe('anthropic upstream: IR -> request', () => {
     ]);
   });
 
-  it('refuses with 400 a tool result without its call and tool arguments that are not an object', () => {
+  it('refuses with 400 a tool result without its call, tool arguments that are not an object, and image types Anthropic cannot read', () => {
     const cases: Array<[Partial<ChatRequest>, RegExp]> = [
       [{ messages: [{ role: 'tool', content: [{ type: 'tool_result', toolCallId: 'nope', content: 'x' }] }] }, /tool call id 'nope'/],
       [{ messages: [{ role: 'assistant', content: [{ type: 'tool_call', id: 'c', name: 'f', arguments: '[1,2' }] }] }, /arguments of tool call 'c' are not a JSON object/],
+      [{ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'base64', mediaType: 'image/svg+xml', data: 'PHN2Zz4=' } }] }] }, /type 'image\/svg\+xml' cannot be sent to Anthropic/],
     ];
     for (const [request, message] of cases) {
       let caught: unknown;
