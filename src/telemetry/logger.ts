@@ -16,7 +16,9 @@ const secretPatterns: [RegExp, string][] = [
   [/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]'],
   [/\bsk-[A-Za-z0-9_-]{8,}/g, 'sk-[redacted]'],
   [/(\/ollama\/)[^/\s"]+/g, '$1[redacted]'],
-  [/(https?:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[redacted]@'],
+  // Userinfo of any scheme's URL (https://user:pass@, redis://:pass@, https://TOKEN@):
+  // the whole part before '@' goes, since a bare user name is often a token.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s"'?#]*@/gi, '$1[redacted]@'],
 ];
 
 /** Scrubs anything that looks like a credential from a string. */
