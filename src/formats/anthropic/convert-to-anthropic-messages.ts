@@ -2,7 +2,8 @@
 // blocks placed first in their turn, consecutive same-role turns merge (the API
 // wants strict user/assistant alternation), empty text and empty turns go (the
 // API refuses them), unsigned reasoning goes (the API refuses thinking blocks
-// without Anthropic's signature).
+// without Anthropic's signature), and a conversation opening with the
+// assistant gets a placeholder user turn first.
 
 import { FormatError } from '../codec.ts';
 import type { ContentPart, ImageSource, Message } from '../ir.ts';
@@ -24,6 +25,8 @@ export interface AnthropicMessageParam {
   role: 'user' | 'assistant';
   content: AnthropicBlock[];
 }
+
+export const LEADING_USER_TEXT = '(conversation start)';
 
 /** Anthropic tool ids must match ^[a-zA-Z0-9_-]+$; other protocols' ids may not. */
 export function anthropicToolId(id: string): string {
@@ -61,6 +64,9 @@ export function convertToAnthropicMessages(messages: Message[]): AnthropicMessag
     if (last && last.role === role) last.content.push(...blocks);
     else out.push({ role, content: blocks });
   });
+  // Anthropic wants the conversation to open with a user turn; chat UIs often
+  // open with an assistant greeting. A minimal user turn keeps the greeting.
+  if (out[0]?.role === 'assistant') out.unshift({ role: 'user', content: [{ type: 'text', text: LEADING_USER_TEXT }] });
   for (const message of out) {
     if (message.role !== 'user') continue;
     // tool_result blocks must open the user turn that answers the calls.

@@ -21,7 +21,8 @@
 // - upstream requests: JSON mode is emulated by a system instruction (see
 //   json-mode-instruction.ts); reasoning without an Anthropic signature is not
 //   sent back; tool call ids are rewritten to Anthropic's [a-zA-Z0-9_-] alphabet;
-//   temperature is clamped to 0..1; temperature/top_p are left out while
+//   a conversation that opens with the assistant gets a '(conversation start)'
+//   user turn first (Anthropic wants a user turn first); temperature is clamped to 0..1; temperature/top_p are left out while
 //   thinking is on; a forced tool choice turns thinking off (see encode-anthropic-request.ts).
 
 import type { InboundCodec, UpstreamCodec } from '../codec.ts';

@@ -33,6 +33,15 @@ describe('anthropic upstream: IR -> request', () => {
     ]);
   });
 
+  it('opens with a placeholder user turn when the conversation starts with the assistant', () => {
+    const body = encode({ messages: [{ role: 'assistant', content: [{ type: 'text', text: 'Hi! How can I help?' }] }, { role: 'user', content: [{ type: 'text', text: 'Weather?' }] }] });
+    expect(body.messages).to.deep.equal([
+      { role: 'user', content: [{ type: 'text', text: '(conversation start)' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Hi! How can I help?' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+    ]);
+  });
+
   it('emulates JSON mode with a final system instruction', () => {
     const body = encode({ system: ['Be terse.'], responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object', required: ['ok'] } } });
     expect(body.system).to.equal(
