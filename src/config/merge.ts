@@ -40,9 +40,13 @@ export function mergeFiles(files: readonly CheckedFile[]): { merged: MergedConfi
   const errors: ConfigError[] = [];
 
   for (const { parsed, invalidPointers } of files) {
-    const isValid = (pointer: string) => !invalidPointers.some((p) => p === pointer || p.startsWith(pointer + '/'));
-    const validator = (entryPointer: string) => (...path: PathSegment[]) =>
-      !invalidPointers.includes(entryPointer) && isValid(entryPointer + path.map((s) => '/' + escapePointerSegment(s)).join(''));
+    // A part is untrustworthy when the schema failed at it, inside it, or at
+    // any node between it and its entry (a member that is not a mapping has no valid target).
+    const validator = (entryPointer: string) => (...path: PathSegment[]) => {
+      const target = entryPointer + path.map((s) => '/' + escapePointerSegment(s)).join('');
+      return !invalidPointers.some((p) => (p === entryPointer || p.startsWith(entryPointer + '/'))
+        && (p === target || p.startsWith(target + '/') || target.startsWith(p + '/')));
+    };
     const doc = parsed.value;
     if (!isRecord(doc)) continue;
 

@@ -4,7 +4,7 @@
 // credentials in header values. Every problem is collected, none thrown.
 
 import type { ConfigError } from './config-error.ts';
-import type { Entry, MergedConfig } from './merge.ts';
+import { isRecord, type Entry, type MergedConfig } from './merge.ts';
 import type { RawGroup, RawKey, RawPolicy, RawProvider } from './raw-config.ts';
 import { findSecretRefs } from './secrets.ts';
 import { parseByteSize, parseExpires } from './values.ts';
@@ -25,7 +25,7 @@ export function checkReferences(merged: MergedConfig): ConfigError[] {
 
 function checkSettings(merged: MergedConfig, errors: ConfigError[]): void {
   const s = merged.settings;
-  if (!s) return;
+  if (!s || !isRecord(s.value)) return;
   if (s.validAt('body_limit') && s.value.body_limit !== undefined && parseByteSize(s.value.body_limit) === undefined) {
     errors.push(s.file.errorAt(['settings', 'body_limit'], 'must be at least one byte'));
   }
@@ -40,7 +40,7 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
   const at = (path: (string | number)[], message: string, where: 'key' | 'value' = 'value') =>
     errors.push(entry.file.errorAt([...entry.path, ...path], message, where));
 
-  if (!entry.validAt('type')) return;
+  if (!isRecord(p) || !entry.validAt('type')) return;
   if (p.type === 'azure' && p.base_url === undefined) at([], 'azure providers need base_url (https://NAME.openai.azure.com)', 'key');
   if (p.type === 'mock' && p.base_url !== undefined) at(['base_url'], 'mock providers have no base_url', 'key');
 
@@ -50,8 +50,8 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
     }
   }
 
-  for (const [model, spec] of Object.entries(p.models)) {
-    if (!spec || !entry.validAt('models', model)) continue;
+  for (const [model, spec] of Object.entries(isRecord(p.models) ? p.models : {})) {
+    if (!isRecord(spec) || !entry.validAt('models', model)) continue;
     if (p.type !== 'mock') {
       for (const field of mockOnlyFields) if (spec[field] !== undefined) at(['models', model, field], `${field} applies to mock providers only`, 'key');
     }
@@ -60,7 +60,7 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
 }
 
 function checkPolicy(entry: Entry<RawPolicy>, errors: ConfigError[]): void {
-  const b = entry.validAt('backoff') ? entry.value.backoff : undefined;
+  const b = isRecord(entry.value) && entry.validAt('backoff') ? entry.value.backoff : undefined;
   if (b?.initial_ms !== undefined && b.max_ms !== undefined && b.initial_ms > b.max_ms) {
     errors.push(entry.file.errorAt([...entry.path, 'backoff', 'initial_ms'], `must not exceed max_ms (${b.max_ms})`));
   }
@@ -74,6 +74,7 @@ export function splitTarget(target: string): { provider: string; model: string }
 
 function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: ConfigError[]): void {
   const g = entry.value;
+  if (!isRecord(g)) return;
   const at = (path: (string | number)[], message: string, where: 'key' | 'value' = 'value') =>
     errors.push(entry.file.errorAt([...entry.path, ...path], message, where));
 
@@ -82,14 +83,15 @@ function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: Config
     at(['policy'], `unknown policy "${g.policy}"${known(merged.policies)}`);
   }
 
-  if (!entry.validAt('members')) return;
+  if (!Array.isArray(g.members)) return;
   const seen = new Map<string, number>();
   g.members.forEach((member, i) => {
+    if (!entry.validAt('members', i, 'target')) return;
     const { provider, model } = splitTarget(member.target);
     const p = merged.providers.get(provider);
     if (!p) {
       at(['members', i, 'target'], `unknown provider "${provider}"${known(merged.providers)}`);
-    } else if (p.validAt('models') && !Object.hasOwn(p.value.models, model)) {
+    } else if (isRecord(p.value) && isRecord(p.value.models) && !Object.hasOwn(p.value.models, model)) {
       at(['members', i, 'target'], `provider "${provider}" has no model "${model}"; it lists: ${Object.keys(p.value.models).join(', ')}`);
     }
     const first = seen.get(member.target);
@@ -97,7 +99,7 @@ function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: Config
     else seen.set(member.target, i);
   });
 
-  if (g.members.length > 0 && g.members.every((m) => m.weight === 0)) {
+  if (entry.validAt('members') && g.members.length > 0 && g.members.every((m) => m.weight === 0)) {
     at(['members'], 'every member has weight 0, so the group could never serve; drain single members, or remove the group', 'key');
   }
 }
@@ -106,6 +108,7 @@ function checkKeys(merged: MergedConfig, errors: ConfigError[]): void {
   const byHash = new Map<string, Entry<RawKey>>();
   for (const entry of merged.keys.values()) {
     const k = entry.value;
+    if (!isRecord(k)) continue;
     const at = (path: (string | number)[], message: string) => errors.push(entry.file.errorAt([...entry.path, ...path], message));
 
     if (entry.validAt('sha256')) {
@@ -116,7 +119,8 @@ function checkKeys(merged: MergedConfig, errors: ConfigError[]): void {
 
     if (entry.validAt('expires') && k.expires !== undefined && parseExpires(k.expires) === undefined) at(['expires'], 'not a real date');
 
-    if (entry.validAt('models')) k.models.forEach((item, i) => {
+    if (Array.isArray(k.models)) k.models.forEach((item, i) => {
+      if (!entry.validAt('models', i)) return;
       const problem = routePatternProblem(merged, item);
       if (problem) at(['models', i], problem);
     });
@@ -133,7 +137,7 @@ function routePatternProblem(merged: MergedConfig, item: string): string | undef
   const p = merged.providers.get(provider);
   if (!p) return `unknown provider "${provider}"${known(merged.providers)}`;
   if (model === '*') return undefined;
-  if (p.validAt('models') && !Object.hasOwn(p.value.models, model)) {
+  if (isRecord(p.value) && isRecord(p.value.models) && !Object.hasOwn(p.value.models, model)) {
     return `provider "${provider}" has no model "${model}"; it lists: ${Object.keys(p.value.models).join(', ')}`;
   }
   return undefined;
