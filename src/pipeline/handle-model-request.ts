@@ -4,7 +4,7 @@
 // failover.ts, wire formats in formats/, vendor reach in providers/.
 
 import type { ServerResponse } from 'node:http';
-import type { Member, Route } from '../config/snapshot.ts';
+import type { Member, Policy, Route } from '../config/snapshot.ts';
 import type { InboundCodec, Protocol } from '../formats/codec.ts';
 import { FormatError } from '../formats/codec.ts';
 import type { ChatRequest, GatewayError } from '../formats/ir.ts';
@@ -200,7 +200,7 @@ async function attemptAll(
 
     ex.attemptCount++;
     const t0 = performance.now();
-    const result = await tryMember(ex, route, member, credentialIndex, res, upstreamBody, stream, passThrough, clientAskedUsage, limitHeaders, signal);
+    const result = await tryMember(ex, route, member, policy, credentialIndex, res, upstreamBody, stream, passThrough, clientAskedUsage, limitHeaders, signal);
     const seconds = (performance.now() - t0) / 1000;
     rt.recorder.attempt(member.provider.name, member.model.upstreamName, result.outcome, seconds);
     rt.latency.record(member.target, seconds * 1000, result.outcome === 'ok' || result.outcome === 'http_4xx');
@@ -241,10 +241,9 @@ interface TryResult extends AttemptResult {
 
 /** One upstream attempt; answers the client itself when it succeeds. */
 async function tryMember(
-  ex: Exchange, route: InboundRoute, member: Member, credentialIndex: number, res: ServerResponse, upstreamBody: string, stream: boolean,
-  passThrough: boolean, clientAskedUsage: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
+  ex: Exchange, route: InboundRoute, member: Member, policy: Policy, credentialIndex: number, res: ServerResponse, upstreamBody: string,
+  stream: boolean, passThrough: boolean, clientAskedUsage: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
 ): Promise<TryResult> {
-  const policy = ex.snapshot.routes.get(ex.model!)!.policy;
   let reply: UpstreamReply;
   try {
     reply = await ex.waitUpstream(callUpstream(member, route.operation, upstreamBody, stream, credentialIndex, policy.timeout, signal));
