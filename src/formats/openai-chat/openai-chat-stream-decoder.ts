@@ -22,8 +22,10 @@ export class OpenAIChatStreamDecoder implements StreamDecoder {
   /** Upstream tool_calls index -> the IR index given at its start. */
   private readonly toolIndexes = new Map<number, number>();
 
+  /** The reply is complete at its finish_reason: some compatible servers never
+   *  send [DONE]. Events after it (the usage chunk) are still read. */
   get done(): boolean {
-    return this.ended;
+    return this.ended || this.finished;
   }
 
   decode(event: WireEvent): StreamEvent[] {

@@ -123,6 +123,17 @@ describe('openai-chat upstream: stream -> IR', () => {
     expect(decoder.done).to.equal(false);
   });
 
+  it('counts the reply complete at its finish_reason, for servers that never send [DONE], and still reads the usage after it', () => {
+    const decoder = openAIChatUpstream.createStreamDecoder();
+    const wire = sseEvents(fixtureText('openai-chat', 'stream-text-usage.chunks.txt'));
+    const finishAt = wire.findIndex((event) => event.data.includes('"finish_reason":"stop"'));
+    wire.slice(0, finishAt).forEach((event) => decoder.decode(event));
+    expect(decoder.done).to.equal(false);
+    expect(decoder.decode(wire[finishAt]!)).to.deep.equal([{ type: 'finish', reason: 'stop' }]);
+    expect(decoder.done).to.equal(true);
+    expect(decoder.decode(wire[finishAt + 1]!).map((event) => event.type)).to.deep.equal(['usage']);
+  });
+
   it('turns an error payload into an error event and ends', () => {
     const decoder = openAIChatUpstream.createStreamDecoder();
     const events = decoder.decode({ data: JSON.stringify({ error: { message: 'The server had an error', type: 'server_error', code: null } }) });
