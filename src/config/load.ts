@@ -8,7 +8,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileSnapshot } from './compile.ts';
 import { formatConfigError, sortConfigErrors, type ConfigError } from './config-error.ts';
-import { isRecord, mergeFiles, type CheckedFile, type MergedConfig } from './merge.ts';
+import { isMapping, mergeFiles, type CheckedFile, type MergedConfig } from './merge.ts';
 import { checkReferences } from './references.ts';
 import { checkSchema } from './schema-check.ts';
 import { SecretResolver } from './secrets.ts';
@@ -185,13 +185,13 @@ async function resolveSecrets(merged: MergedConfig, resolver: SecretResolver, ch
   };
   const tasks: Promise<void>[] = [];
   for (const entry of merged.providers.values()) {
-    if (!isRecord(entry.value)) continue;
+    if (!isMapping(entry.value)) continue;
     const at = (path: PathSegment[]) => (message: string) => entry.file.errorAt([...entry.path, ...path], message);
     if (entry.validAt('api_keys')) (entry.value.api_keys ?? []).forEach((k, i) => tasks.push(one(k, at(['api_keys', i]))));
     if (entry.validAt('headers')) for (const [name, value] of Object.entries(entry.value.headers ?? {})) tasks.push(one(value, at(['headers', name])));
   }
   const settings = merged.settings;
-  if (settings && isRecord(settings.value) && settings.validAt('limits') && settings.value.limits?.redis_url !== undefined) {
+  if (settings && isMapping(settings.value) && settings.validAt('limits') && settings.value.limits?.redis_url !== undefined) {
     tasks.push(one(settings.value.limits.redis_url, (m) => settings.file.errorAt(['settings', 'limits', 'redis_url'], m)));
   }
   await Promise.all(tasks);

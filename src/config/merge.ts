@@ -85,3 +85,8 @@ function where(entry: Entry<unknown>): string {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Like isRecord, without narrowing: for typed values the schema may not have vouched for. */
+export function isMapping(value: unknown): boolean {
+  return isRecord(value);
+}

@@ -4,7 +4,7 @@
 // credentials in header values. Every problem is collected, none thrown.
 
 import type { ConfigError } from './config-error.ts';
-import { isRecord, type Entry, type MergedConfig } from './merge.ts';
+import { isMapping, isRecord, type Entry, type MergedConfig } from './merge.ts';
 import type { RawGroup, RawKey, RawPolicy, RawProvider } from './raw-config.ts';
 import { findSecretRefs } from './secrets.ts';
 import { parseByteSize, parseExpires } from './values.ts';
@@ -25,7 +25,7 @@ export function checkReferences(merged: MergedConfig): ConfigError[] {
 
 function checkSettings(merged: MergedConfig, errors: ConfigError[]): void {
   const s = merged.settings;
-  if (!s || !isRecord(s.value)) return;
+  if (!s || !isMapping(s.value)) return;
   if (s.validAt('body_limit') && s.value.body_limit !== undefined && parseByteSize(s.value.body_limit) === undefined) {
     errors.push(s.file.errorAt(['settings', 'body_limit'], 'must be at least one byte'));
   }
@@ -40,7 +40,7 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
   const at = (path: (string | number)[], message: string, where: 'key' | 'value' = 'value') =>
     errors.push(entry.file.errorAt([...entry.path, ...path], message, where));
 
-  if (!isRecord(p) || !entry.validAt('type')) return;
+  if (!isMapping(p) || !entry.validAt('type')) return;
   if (p.type === 'azure' && p.base_url === undefined) at([], 'azure providers need base_url (https://NAME.openai.azure.com)', 'key');
   if (p.type === 'mock' && p.base_url !== undefined) at(['base_url'], 'mock providers have no base_url', 'key');
 
@@ -60,7 +60,7 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
 }
 
 function checkPolicy(entry: Entry<RawPolicy>, errors: ConfigError[]): void {
-  const b = isRecord(entry.value) && entry.validAt('backoff') ? entry.value.backoff : undefined;
+  const b = isMapping(entry.value) && entry.validAt('backoff') ? entry.value.backoff : undefined;
   if (b?.initial_ms !== undefined && b.max_ms !== undefined && b.initial_ms > b.max_ms) {
     errors.push(entry.file.errorAt([...entry.path, 'backoff', 'initial_ms'], `must not exceed max_ms (${b.max_ms})`));
   }
@@ -74,7 +74,7 @@ export function splitTarget(target: string): { provider: string; model: string }
 
 function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: ConfigError[]): void {
   const g = entry.value;
-  if (!isRecord(g)) return;
+  if (!isMapping(g)) return;
   const at = (path: (string | number)[], message: string, where: 'key' | 'value' = 'value') =>
     errors.push(entry.file.errorAt([...entry.path, ...path], message, where));
 
@@ -108,7 +108,7 @@ function checkKeys(merged: MergedConfig, errors: ConfigError[]): void {
   const byHash = new Map<string, Entry<RawKey>>();
   for (const entry of merged.keys.values()) {
     const k = entry.value;
-    if (!isRecord(k)) continue;
+    if (!isMapping(k)) continue;
     const at = (path: (string | number)[], message: string) => errors.push(entry.file.errorAt([...entry.path, ...path], message));
 
     if (entry.validAt('sha256')) {
