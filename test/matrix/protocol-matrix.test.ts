@@ -1,0 +1,123 @@
+// The protocol matrix (issue 5): every inbound protocol, spoken by its
+// official client, against every upstream provider type, for a plain reply,
+// a streamed reply, and a tool call round trip (plain and streamed). Each cell
+// checks what the user notices: the assembled text, the tool call's name and
+// parsed arguments, the finish reason in the caller's vocabulary, usage in the
+// caller's convention; and that the upstream received a correctly shaped
+// request in its own protocol.
+
+import { expect } from 'chai';
+import { OTHER_TOKEN, TEST_TOKEN } from '../support/test-gateway.ts';
+import { CALLER_NAMES, makeCallers, type Caller, type CallerName, type Turn } from './callers.ts';
+import { MODELS, MOCK_REPLY, startMatrix, type Matrix, type UpstreamName } from './matrix-gateway.ts';
+import { checkPlainRequest, checkRequestLine, checkToolResultSent, checkToolsOffered } from './upstream-checks.ts';
+import {
+  ANTHROPIC_USAGE, FAKE_ARGS, GEMINI_USAGE, greeting, OPENAI_USAGE, PLAIN_PROMPT, TOOL_PROMPT, TOOL_RESULT, weatherAnswer, weatherTool,
+  type GatewayUsage,
+} from './weather-models.ts';
+
+export const UPSTREAMS: UpstreamName[] = ['openai', 'anthropic', 'gemini', 'mock'];
+
+/** What each upstream's model says, and the usage it reports (none fixed for the mock). */
+const EXPECT: Record<UpstreamName, { greeting: string; args: unknown; preamble: string; answer: string; usage?: GatewayUsage }> = {
+  openai: { greeting: greeting('OpenAI'), args: FAKE_ARGS, preamble: '', answer: weatherAnswer(TOOL_RESULT), usage: OPENAI_USAGE },
+  anthropic: { greeting: greeting('Anthropic'), args: FAKE_ARGS, preamble: 'Let me check.', answer: weatherAnswer(TOOL_RESULT), usage: ANTHROPIC_USAGE },
+  gemini: { greeting: greeting('Gemini'), args: FAKE_ARGS, preamble: '', answer: weatherAnswer(TOOL_RESULT), usage: GEMINI_USAGE },
+  // The mock fills string arguments with the user's text and echoes tool results.
+  mock: { greeting: MOCK_REPLY, args: { city: TOOL_PROMPT, unit: 'celsius' }, preamble: '', answer: `Tool result: ${TOOL_RESULT}` },
+};
+
+function checkUsage(caller: Caller, upstream: UpstreamName, turn: Turn): void {
+  const expected = EXPECT[upstream].usage;
+  expect(turn.usage, 'usage').to.not.equal(undefined);
+  if (expected) {
+    expect(turn.usage).to.deep.equal(caller.expectedUsage(expected));
+  } else {
+    expect(turn.usage!.input, 'input tokens').to.be.greaterThan(0);
+    expect(turn.usage!.output, 'output tokens').to.be.greaterThan(0);
+  }
+}
+
+describe('protocol matrix: inbound protocol x upstream type x scenario', () => {
+  let matrix: Matrix;
+  let callers: Record<CallerName, Caller>;
+
+  before(async () => {
+    matrix = await startMatrix();
+    callers = makeCallers(matrix.gw.url, TEST_TOKEN);
+  });
+  after(async () => {
+    await matrix?.close();
+  });
+
+  /** Runs `body` and returns the requests the upstream's fake received meanwhile. */
+  async function during<T>(upstream: UpstreamName, body: () => Promise<T>) {
+    const fake = upstream === 'mock' ? undefined : matrix.fakes[upstream];
+    const before = fake?.requests.length ?? 0;
+    const result = await body();
+    return { result, requests: fake ? fake.requests.slice(before) : [] };
+  }
+
+  for (const callerName of CALLER_NAMES) {
+    for (const upstream of UPSTREAMS) {
+      const model = MODELS[upstream].id;
+      const expected = EXPECT[upstream];
+
+      describe(`${callerName} -> ${upstream}`, () => {
+        for (const stream of [false, true]) {
+          it(`${stream ? 'streaming' : 'plain text'}: ${callerName} client gets the ${upstream} reply${stream ? ' assembled from its deltas' : ''}`, async () => {
+            const caller = callers[callerName];
+            const { result: turn, requests } = await during(upstream, () => caller.ask(model, PLAIN_PROMPT, stream));
+            expect(turn.text).to.equal(expected.greeting);
+            expect(turn.toolCalls).to.deep.equal([]);
+            expect(turn.finish).to.equal(caller.textFinish);
+            checkUsage(caller, upstream, turn);
+            if (upstream !== 'mock') {
+              expect(requests).to.have.length(1);
+              checkRequestLine(upstream, requests[0]!, stream, matrix.keys);
+              checkPlainRequest(upstream, requests[0]!, PLAIN_PROMPT);
+            }
+          });
+        }
+
+        for (const stream of [false, true]) {
+          it(`${stream ? 'streamed ' : ''}tool call round trip: ${upstream} calls get_weather, the ${callerName} client returns the result, the model answers`, async () => {
+            const caller = callers[callerName];
+            const { result: { first, final }, requests } = await during(upstream, () => caller.toolRoundTrip(model, stream));
+
+            expect(first.text).to.equal(expected.preamble);
+            expect(first.toolCalls).to.have.length(1);
+            expect(first.toolCalls[0]!.name).to.equal(weatherTool.name);
+            expect(first.toolCalls[0]!.args).to.deep.equal(expected.args);
+            if (caller.keepsIds) expect(first.toolCalls[0]!.id).to.match(/^[\w-]+$/);
+            expect(first.finish).to.equal(caller.toolFinish);
+            checkUsage(caller, upstream, first);
+
+            expect(final.text).to.equal(expected.answer);
+            expect(final.toolCalls).to.deep.equal([]);
+            expect(final.finish).to.equal(caller.textFinish);
+            checkUsage(caller, upstream, final);
+
+            if (upstream !== 'mock') {
+              expect(requests).to.have.length(2);
+              for (const req of requests) checkRequestLine(upstream, req, stream, matrix.keys);
+              checkToolsOffered(upstream, requests[0]!);
+              checkToolResultSent(upstream, requests[1]!, caller.keepsIds);
+            }
+          });
+        }
+      });
+    }
+  }
+
+  it('a key answers only for the models it may use, in every protocol (403 for the rest)', async () => {
+    const other = makeCallers(matrix.gw.url, OTHER_TOKEN);
+    for (const name of CALLER_NAMES) {
+      const turn = await other[name].ask(MODELS.mock.id, PLAIN_PROMPT, false);
+      expect(turn.text, name).to.equal(MOCK_REPLY);
+      const error = await other[name].ask(MODELS.anthropic.id, PLAIN_PROMPT, false).then(() => undefined, (e: unknown) => e);
+      expect(error, name).to.be.instanceOf(Error);
+      expect((error as { status?: number; status_code?: number }).status ?? (error as { status_code?: number }).status_code, name).to.equal(403);
+    }
+  });
+});

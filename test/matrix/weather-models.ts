@@ -1,0 +1,196 @@
+// What the fake upstreams "say" in the matrix: one small deterministic model,
+// spoken in each provider's own protocol. Asked plainly it greets; offered the
+// get_weather tool it calls it for Paris; given the tool's result it reports
+// it; asked to fail it answers a 400 in its protocol. Each fake reports fixed
+// token counts, so the caller's usage numbers can be checked exactly.
+
+import type { ServerResponse } from 'node:http';
+import type { AnthropicModel, AnthropicRequestBody, AnthropicTurn } from '../support/fake-anthropic.ts';
+import type { GeminiModel, GeminiRequestBody } from '../support/fake-gemini.ts';
+import { pieces } from '../support/fake-anthropic.ts';
+import { sendJson, type FakeHandler, type RecordedRequest } from '../support/fake-upstream.ts';
+
+export const PLAIN_PROMPT = 'Say hello to the matrix.';
+export const TOOL_PROMPT = 'What is the weather in Paris?';
+export const FAIL_PROMPT = 'Please refuse this request.';
+export const TOOL_RESULT = 'sunny, 21 C';
+export const UPSTREAM_REFUSAL = 'fake upstream refused: the prompt asked for it';
+
+export const weatherTool: { name: string; description: string; parameters: { type: 'object'; properties: Record<string, { type: string; description?: string; enum?: string[] }>; required: string[]; additionalProperties: false } } = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  parameters: {
+    type: 'object',
+    properties: {
+      city: { type: 'string', description: 'City name' },
+      unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+    },
+    required: ['city'],
+    additionalProperties: false,
+  },
+};
+
+/** The arguments every fake model calls get_weather with. */
+export const FAKE_ARGS = { city: 'Paris', unit: 'celsius' };
+
+export const greeting = (who: string) => `Hello from ${who}, nice to meet you!`;
+export const weatherAnswer = (result: string) => `The weather in Paris is ${result}.`;
+
+/** Usage in the gateway's convention (input includes cached). */
+export interface GatewayUsage { input: number; output: number; cached: number }
+
+export const OPENAI_ID = 'call_FakeOpenAIWeather01';
+export const ANTHROPIC_ID = 'toolu_01FakeAnthropicWeather';
+export const OPENAI_USAGE: GatewayUsage = { input: 17, output: 9, cached: 4 };
+export const ANTHROPIC_USAGE: GatewayUsage = { input: 15, output: 8, cached: 3 };
+export const GEMINI_USAGE: GatewayUsage = { input: 20, output: 8, cached: 5 };
+
+const textOf = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map((p) => (p && typeof p === 'object' && typeof p.text === 'string' ? p.text : '')).join('');
+  return '';
+};
+
+// ---- OpenAI Chat Completions ----------------------------------------------
+
+type OpenAIMessage = { role: string; content?: unknown; tool_calls?: Array<{ id: string; type: string; function: { name: string; arguments: string } }>; tool_call_id?: string };
+
+/** The real API's checks on tool call history. */
+function validateOpenAIChat(body: Record<string, any> | undefined): string | undefined {
+  if (!body || typeof body.model !== 'string') return "you must provide a model parameter";
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return "Invalid 'messages': empty array.";
+  const open = new Set<string>();
+  for (const [i, message] of (body.messages as OpenAIMessage[]).entries()) {
+    if (message.role === 'tool') {
+      if (typeof message.tool_call_id !== 'string' || !open.has(message.tool_call_id)) {
+        return `Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'. (messages.[${i}])`;
+      }
+      open.delete(message.tool_call_id);
+      continue;
+    }
+    if (open.size > 0) return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(', ')}`;
+    if (!['system', 'developer', 'user', 'assistant'].includes(message.role)) return `Invalid value: '${message.role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'developer'.`;
+    for (const call of message.tool_calls ?? []) {
+      if (call.type !== 'function' || typeof call.function?.name !== 'string' || typeof call.function.arguments !== 'string') return `Invalid 'messages[${i}].tool_calls'`;
+      open.add(call.id);
+    }
+  }
+  for (const [i, tool] of (Array.isArray(body.tools) ? body.tools : []).entries()) {
+    if (tool?.type !== 'function' || typeof tool.function?.name !== 'string') return `Missing required parameter: 'tools[${i}].function'.`;
+  }
+  return undefined;
+}
+
+function openAIError(res: ServerResponse, status: number, message: string, param: string | null = null): void {
+  sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code: null } });
+}
+
+function openAIUsage(): Record<string, unknown> {
+  const u = OPENAI_USAGE;
+  return {
+    prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output,
+    prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+/** A fake OpenAI Chat Completions model behind fake-upstream.ts's server. */
+export function openAIWeatherModel(apiKey: string): FakeHandler {
+  return (req: RecordedRequest, res: ServerResponse) => {
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return openAIError(res, 404, `Unknown request URL: ${req.method} ${req.url}`);
+    const problem = validateOpenAIChat(req.json);
+    if (problem) return openAIError(res, 400, problem, 'messages');
+    const body = req.json as { model: string; messages: OpenAIMessage[]; tools?: unknown[]; stream?: boolean; stream_options?: { include_usage?: boolean } };
+    const last = body.messages.at(-1)!;
+    let text: string | null = null;
+    let call: { id: string; name: string; arguments: string } | undefined;
+    if (last.role === 'tool') text = weatherAnswer(textOf(last.content));
+    else if (textOf(last.content).includes(FAIL_PROMPT)) return openAIError(res, 400, UPSTREAM_REFUSAL, 'messages');
+    else if (body.tools && body.tools.length > 0) call = { id: OPENAI_ID, name: weatherTool.name, arguments: JSON.stringify(FAKE_ARGS) };
+    else text = greeting('OpenAI');
+    const finish = call ? 'tool_calls' : 'stop';
+    const base = { id: 'chatcmpl-FakeMatrix', created: 1_750_000_000, model: body.model, system_fingerprint: 'fp_fake' };
+
+    if (body.stream !== true) {
+      return sendJson(res, 200, {
+        ...base, object: 'chat.completion',
+        choices: [{
+          index: 0, logprobs: null, finish_reason: finish,
+          message: call
+            ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] }
+            : { role: 'assistant', content: text, refusal: null },
+        }],
+        usage: openAIUsage(),
+      });
+    }
+    const withUsage = body.stream_options?.include_usage === true;
+    const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`);
+    const delta = (d: Record<string, unknown>, finishReason: string | null = null) => send([{ index: 0, delta: d, logprobs: null, finish_reason: finishReason }]);
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+    if (call) {
+      delta({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }], refusal: null });
+      for (const piece of pieces(call.arguments, 6)) delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] });
+    } else {
+      delta({ role: 'assistant', content: '', refusal: null });
+      for (const piece of pieces(text!, 4)) delta({ content: piece });
+    }
+    delta({}, finish);
+    if (withUsage) send([], { usage: openAIUsage() });
+    res.end('data: [DONE]\n\n');
+  };
+}
+
+// ---- Anthropic Messages ---------------------------------------------------
+
+function anthropicUsage(): AnthropicTurn['usage'] {
+  const u = ANTHROPIC_USAGE;
+  return { input_tokens: u.input - u.cached, cache_read_input_tokens: u.cached, cache_creation_input_tokens: 0, output_tokens: u.output };
+}
+
+export const anthropicWeatherModel: AnthropicModel = (body: AnthropicRequestBody) => {
+  const last = body.messages.at(-1)!;
+  const blocks = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
+  const result = blocks.find((b) => b.type === 'tool_result');
+  if (result) {
+    return { content: [{ type: 'text', text: weatherAnswer(textOf(result.content)) }], stop_reason: 'end_turn', usage: anthropicUsage() };
+  }
+  if (textOf(blocks).includes(FAIL_PROMPT)) return { status: 400, type: 'invalid_request_error', message: UPSTREAM_REFUSAL };
+  if (body.tools && body.tools.length > 0) {
+    return {
+      // Claude usually says what it is about to do before the call.
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: ANTHROPIC_ID, name: weatherTool.name, input: FAKE_ARGS },
+      ],
+      stop_reason: 'tool_use',
+      usage: anthropicUsage(),
+    };
+  }
+  return { content: [{ type: 'text', text: greeting('Anthropic') }], stop_reason: 'end_turn', usage: anthropicUsage() };
+};
+
+// ---- Gemini ---------------------------------------------------------------
+
+function geminiUsage() {
+  const u = GEMINI_USAGE;
+  // Two of the output tokens are thoughts, which Gemini counts apart.
+  return { promptTokenCount: u.input, cachedContentTokenCount: u.cached, candidatesTokenCount: u.output - 2, thoughtsTokenCount: 2 };
+}
+
+export const geminiWeatherModel: GeminiModel = (body: GeminiRequestBody) => {
+  const last = body.contents.at(-1)!;
+  const response = last.parts.find((p) => p.functionResponse !== undefined);
+  if (response) {
+    const value = response.functionResponse.response as Record<string, unknown>;
+    const text = typeof value.output === 'string' ? value.output : JSON.stringify(value);
+    return { parts: [{ text: weatherAnswer(text) }], finishReason: 'STOP', usage: geminiUsage() };
+  }
+  if (textOf(last.parts).includes(FAIL_PROMPT)) return { status: 400, grpcStatus: 'INVALID_ARGUMENT', message: UPSTREAM_REFUSAL };
+  const declarations = body.tools?.flatMap((t) => t.functionDeclarations ?? []) ?? [];
+  if (declarations.length > 0) {
+    return { parts: [{ functionCall: { name: weatherTool.name, args: FAKE_ARGS }, thoughtSignature: 'CiQBVKhc7fakeSignature' }], finishReason: 'STOP', usage: geminiUsage() };
+  }
+  return { parts: [{ text: greeting('Gemini') }], finishReason: 'STOP', usage: geminiUsage() };
+};
