@@ -44,9 +44,9 @@ COPY package.json ./
 COPY schemas ./schemas
 # The bundled demo config, replaced by mounting a folder over /etc/switchyard/gateway.d.
 COPY gateway.d /etc/switchyard/gateway.d
-# Writable places for the non-root user: usage lines (a relative settings.usage.dir
-# such as ./usage resolves against /app) and the git-sync working copy.
-RUN mkdir -p /app/usage /app/.switchyard-git && chown node:node /app/usage /app/.switchyard-git
+# Usage lines: a relative settings.usage.dir (./usage) resolves against /app.
+# (The git-sync working copy goes to a fresh folder under /tmp.)
+RUN mkdir -p /app/usage && chown node:node /app/usage
 VOLUME ["/app/usage"]
 # The official image's unprivileged user (uid 1000).
 USER node

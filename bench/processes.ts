@@ -4,7 +4,7 @@
 // CPU time and peak memory from /proc, and stop them.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { stripTypeScriptTypes } from 'node:module';
 import { createServer } from 'node:net';
@@ -159,18 +159,40 @@ export function memoryBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
-/** ESTABLISHED TCP connections whose remote end is 127.0.0.1:port (the client side of connections to it). */
-export function establishedTo(port: number): number {
+/** Socket inodes a process holds open (/proc/PID/fd -> socket:[inode]). */
+function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[];
+  try { fds = readdirSync(`/proc/${pid}/fd`); } catch { return inodes; }
+  for (const fd of fds) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(match[1]!);
+    } catch {
+      // closed while listing
+    }
+  }
+  return inodes;
+}
+
+/**
+ * ESTABLISHED TCP connections to 127.0.0.1:port, counted from the client side;
+ * with `pid`, only those the process holds (e.g. the gateway's upstream pool).
+ */
+export function establishedTo(port: number, pid?: number): number {
+  const owned = pid === undefined ? undefined : socketInodes(pid);
   let count = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try { text = readFileSync(file, 'utf8'); } catch { continue; }
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length < 4) continue;
+      if (fields.length < 10) continue;
       const remote = fields[2]!;
       const remotePort = parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16);
-      if (remotePort === port && fields[3] === '01') count++;
+      if (remotePort !== port || fields[3] !== '01') continue;
+      if (owned && !owned.has(fields[9]!)) continue;
+      count++;
     }
   }
   return count;
