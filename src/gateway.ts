@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp } from './app.ts';
-import { formatConfigError, loadConfig, type ConfigError } from './config/load.ts';
+import { formatConfigError, loadConfig } from './config/load.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
 import { watchConfigFolder } from './config/watch.ts';
@@ -65,11 +65,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let accepting = true;
   let runtime: Runtime | undefined;
 
-  const onReload = (source: 'file' | 'git', ok: boolean, snapshot?: Snapshot, errors?: readonly ConfigError[]) => {
-    metrics.configReload(source, ok);
-    if (!ok) log.error('config reload rejected; the last good config keeps serving', { source, errors: (errors ?? []).map(formatConfigError) });
-    if (ok && snapshot) log.info('config reloaded', { source, version: snapshot.version });
-  };
+  // The watcher and git sync log each reload themselves; here it becomes a metric.
+  const onReload = (source: 'file' | 'git', ok: boolean) => metrics.configReload(source, ok);
 
   // Initial load: folder or git.
   let stopSource: () => Promise<void> = async () => undefined;
