@@ -69,7 +69,14 @@ export function compiledScript(script: string): string {
   const dir = join(root, 'node_modules', '.cache', 'switchyard-bench');
   mkdirSync(dir, { recursive: true });
   const out = join(dir, script.replace(/\.ts$/, '.mjs'));
-  writeFileSync(out, stripTypeScriptTypes(readFileSync(join(root, 'bench', script), 'utf8'), { mode: 'strip' }));
+  // stripTypeScriptTypes announces itself as experimental on every call; the bench output needs no such line.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    writeFileSync(out, stripTypeScriptTypes(readFileSync(join(root, 'bench', script), 'utf8'), { mode: 'strip' }));
+  } finally {
+    process.emitWarning = emitWarning;
+  }
   return out;
 }
 
