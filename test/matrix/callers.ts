@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { Ollama } from 'ollama';
 import type { Message as OllamaMessage, ToolCall as OllamaToolCall } from 'ollama';
 import type { RouteName } from '../../src/telemetry/usage-record.ts';
-import { TOOL_PROMPT, TOOL_RESULT, weatherTool, type GatewayUsage } from './weather-models.ts';
+import { MAX_TOKENS, SYSTEM_PROMPT, TEMPERATURE, TOOL_PROMPT, TOOL_RESULT, weatherTool, type GatewayUsage } from './weather-models.ts';
 
 export interface ToolCallSeen {
   /** The call id the caller saw ('' where the protocol has none). */
@@ -47,8 +47,25 @@ export interface Caller {
   keepsIds: boolean;
   /** The usage this caller must see for a reply whose gateway-convention usage is `u`. */
   expectedUsage(u: GatewayUsage): CallerUsage;
+  /** One question with SYSTEM_PROMPT, MAX_TOKENS and TEMPERATURE set the caller's way. */
   ask(model: string, prompt: string, stream: boolean): Promise<Turn>;
   toolRoundTrip(model: string, stream: boolean): Promise<RoundTrip>;
+}
+
+/** Records the x-request-id of every reply a client receives (to find its usage line). */
+export class RequestIds {
+  readonly seen: string[] = [];
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(input, init);
+    this.seen.push(response.headers.get('x-request-id') ?? '');
+    return response;
+  };
+
+  last(): string {
+    const id = this.seen.at(-1);
+    if (!id) throw new Error('no reply with an x-request-id was seen');
+    return id;
+  }
 }
 
 function parseArgs(text: string): unknown {
@@ -69,14 +86,14 @@ function agree(what: string, streamed: unknown, final: unknown): void {
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
-export function chatCaller(url: string, token: string): Caller {
-  const client = new OpenAI({ apiKey: token, baseURL: `${url}/v1`, maxRetries: 0 });
+export function chatCaller(url: string, token: string, ids = new RequestIds()): Caller {
+  const client = new OpenAI({ apiKey: token, baseURL: `${url}/v1`, maxRetries: 0, fetch: ids.fetch });
   const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [{ type: 'function', function: weatherTool }];
   const usageOf = (u: OpenAI.CompletionUsage | null | undefined): CallerUsage | undefined =>
     u ? { input: u.prompt_tokens, output: u.completion_tokens, cached: u.prompt_tokens_details?.cached_tokens ?? 0 } : undefined;
 
-  async function turn(model: string, messages: ChatMessage[], stream: boolean, withTools: boolean): Promise<Turn & { message: ChatMessage }> {
-    const common = { model, messages, ...(withTools ? { tools } : {}) };
+  async function turn(model: string, messages: ChatMessage[], stream: boolean, withTools: boolean, settings: { max_tokens?: number; temperature?: number } = {}): Promise<Turn & { message: ChatMessage }> {
+    const common = { model, messages, ...settings, ...(withTools ? { tools } : {}) };
     if (!stream) {
       const completion = await client.chat.completions.create(common);
       const choice = completion.choices[0]!;
@@ -123,7 +140,7 @@ export function chatCaller(url: string, token: string): Caller {
   return {
     name: 'chat', title: 'Chat Completions', route: 'chat_completions', textFinish: 'stop', toolFinish: 'tool_calls', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
-    ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false),
+    ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream) {
       const history: ChatMessage[] = [{ role: 'user', content: TOOL_PROMPT }];
       const first = await turn(model, history, stream, true);
@@ -138,8 +155,8 @@ export function chatCaller(url: string, token: string): Caller {
 
 type ResponseItem = OpenAI.Responses.ResponseInputItem;
 
-export function responsesCaller(url: string, token: string): Caller {
-  const client = new OpenAI({ apiKey: token, baseURL: `${url}/v1`, maxRetries: 0 });
+export function responsesCaller(url: string, token: string, ids = new RequestIds()): Caller {
+  const client = new OpenAI({ apiKey: token, baseURL: `${url}/v1`, maxRetries: 0, fetch: ids.fetch });
   const tools: OpenAI.Responses.Tool[] = [{ type: 'function', ...weatherTool, strict: false }];
   const usageOf = (u: OpenAI.Responses.ResponseUsage | null | undefined): CallerUsage | undefined =>
     u ? { input: u.input_tokens, output: u.output_tokens, cached: u.input_tokens_details.cached_tokens } : undefined;
@@ -149,8 +166,8 @@ export function responsesCaller(url: string, token: string): Caller {
   const textOf = (r: OpenAI.Responses.Response) =>
     r.output.flatMap((i) => (i.type === 'message' ? i.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('');
 
-  async function turn(model: string, input: ResponseItem[], stream: boolean, withTools: boolean): Promise<Turn & { output: ResponseItem[] }> {
-    const common = { model, input, ...(withTools ? { tools } : {}) };
+  async function turn(model: string, input: ResponseItem[], stream: boolean, withTools: boolean, settings: { instructions?: string; max_output_tokens?: number; temperature?: number } = {}): Promise<Turn & { output: ResponseItem[] }> {
+    const common = { model, input, ...settings, ...(withTools ? { tools } : {}) };
     if (!stream) {
       const response = await client.responses.create(common);
       return { text: response.output_text, toolCalls: callsOf(response), finish: finishOf(response), usage: usageOf(response.usage), output: response.output as ResponseItem[] };
@@ -183,7 +200,7 @@ export function responsesCaller(url: string, token: string): Caller {
   return {
     name: 'responses', title: 'Responses', route: 'responses', textFinish: 'completed/message', toolFinish: 'completed/function_call', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
-    ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false),
+    ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { instructions: SYSTEM_PROMPT, max_output_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream) {
       const input: ResponseItem[] = [{ role: 'user', content: TOOL_PROMPT }];
       const first = await turn(model, input, stream, true);
@@ -196,12 +213,12 @@ export function responsesCaller(url: string, token: string): Caller {
 
 // ---- Anthropic Messages ---------------------------------------------------
 
-export function messagesCaller(url: string, token: string): Caller {
-  const client = new Anthropic({ apiKey: token, baseURL: url, maxRetries: 0 });
+export function messagesCaller(url: string, token: string, ids = new RequestIds()): Caller {
+  const client = new Anthropic({ apiKey: token, baseURL: url, maxRetries: 0, fetch: ids.fetch });
   const tools: Anthropic.Tool[] = [{ name: weatherTool.name, description: weatherTool.description, input_schema: weatherTool.parameters }];
 
-  async function turn(model: string, messages: Anthropic.MessageParam[], stream: boolean, withTools: boolean): Promise<Turn & { content: Anthropic.ContentBlockParam[] }> {
-    const params = { model, max_tokens: 512, messages, ...(withTools ? { tools } : {}) };
+  async function turn(model: string, messages: Anthropic.MessageParam[], stream: boolean, withTools: boolean, settings: { system?: string; max_tokens?: number; temperature?: number } = {}): Promise<Turn & { content: Anthropic.ContentBlockParam[] }> {
+    const params = { model, max_tokens: 512, messages, ...settings, ...(withTools ? { tools } : {}) };
     let message: Anthropic.Message;
     let streamedText: string | undefined;
     if (!stream) {
@@ -230,7 +247,7 @@ export function messagesCaller(url: string, token: string): Caller {
     name: 'messages', title: 'Messages', route: 'messages', textFinish: 'end_turn', toolFinish: 'tool_use', keepsIds: true,
     // Anthropic's input_tokens leaves out cache reads (spec section 6).
     expectedUsage: (u) => ({ input: u.input - u.cached, output: u.output, cached: u.cached }),
-    ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false),
+    ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { system: SYSTEM_PROMPT, max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream) {
       const messages: Anthropic.MessageParam[] = [{ role: 'user', content: TOOL_PROMPT }];
       const first = await turn(model, messages, stream, true);
@@ -246,12 +263,12 @@ export function messagesCaller(url: string, token: string): Caller {
 
 // ---- Ollama ---------------------------------------------------------------
 
-export function ollamaCaller(url: string, token: string): Caller {
-  const client = new Ollama({ host: url, headers: { Authorization: `Bearer ${token}` } });
+export function ollamaCaller(url: string, token: string, ids = new RequestIds()): Caller {
+  const client = new Ollama({ host: url, headers: { Authorization: `Bearer ${token}` }, fetch: ids.fetch });
   const tools = [{ type: 'function', function: weatherTool }];
 
-  async function turn(model: string, messages: OllamaMessage[], stream: boolean, withTools: boolean): Promise<Turn & { calls: OllamaToolCall[] }> {
-    const params = { model, messages, ...(withTools ? { tools } : {}) };
+  async function turn(model: string, messages: OllamaMessage[], stream: boolean, withTools: boolean, options?: { num_predict: number; temperature: number }): Promise<Turn & { calls: OllamaToolCall[] }> {
+    const params = { model, messages, ...(options ? { options } : {}), ...(withTools ? { tools } : {}) };
     let text = '';
     const calls: OllamaToolCall[] = [];
     let last;
@@ -279,7 +296,7 @@ export function ollamaCaller(url: string, token: string): Caller {
   return {
     name: 'ollama', title: 'Ollama', route: 'ollama_chat', textFinish: 'stop', toolFinish: 'stop', keepsIds: false,
     expectedUsage: (u) => ({ input: u.input, output: u.output }),
-    ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false),
+    ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { num_predict: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream) {
       const messages: OllamaMessage[] = [{ role: 'user', content: TOOL_PROMPT }];
       const first = await turn(model, messages, stream, true);
@@ -294,12 +311,12 @@ export function ollamaCaller(url: string, token: string): Caller {
   };
 }
 
-export function makeCallers(url: string, token: string): Record<CallerName, Caller> {
+export function makeCallers(url: string, token: string, ids = new RequestIds()): Record<CallerName, Caller> {
   return {
-    chat: chatCaller(url, token),
-    responses: responsesCaller(url, token),
-    messages: messagesCaller(url, token),
-    ollama: ollamaCaller(url, token),
+    chat: chatCaller(url, token, ids),
+    responses: responsesCaller(url, token, ids),
+    messages: messagesCaller(url, token, ids),
+    ollama: ollamaCaller(url, token, ids),
   };
 }
 

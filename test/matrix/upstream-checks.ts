@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import type { RecordedRequest } from '../support/fake-upstream.ts';
 import { MODELS, type UpstreamName } from './matrix-gateway.ts';
-import { ANTHROPIC_ID, FAKE_ARGS, OPENAI_ID, TOOL_RESULT, weatherTool } from './weather-models.ts';
+import { ANTHROPIC_ID, FAKE_ARGS, MAX_TOKENS, OPENAI_ID, SYSTEM_PROMPT, TEMPERATURE, TOOL_RESULT, weatherTool } from './weather-models.ts';
 
 type Json = Record<string, any>;
 
@@ -56,11 +56,34 @@ export function checkRequestLine(upstream: Exclude<UpstreamName, 'mock'>, req: R
   }
 }
 
+/** A plain question: the prompt as the last user turn, the system prompt, token limit and temperature where the protocol keeps them. */
 export function checkPlainRequest(upstream: Exclude<UpstreamName, 'mock'>, req: RecordedRequest, prompt: string): void {
-  expect(lastUserText(upstream, req.json)).to.equal(prompt);
-  if (upstream === 'gemini') expect(req.json.contents[0].role).to.equal('user');
-  else expect(req.json.messages.at(-1).role).to.equal('user');
-  expect(req.json).to.not.have.property('tools');
+  const body: Json = req.json;
+  expect(lastUserText(upstream, body)).to.equal(prompt);
+  expect(body).to.not.have.property('tools');
+  switch (upstream) {
+    case 'openai':
+      expect(body.messages).to.have.length(2);
+      expect(body.messages[0].role).to.be.oneOf(['system', 'developer']);
+      expect(textOf(body.messages[0].content)).to.equal(SYSTEM_PROMPT);
+      expect(body.messages[1].role).to.equal('user');
+      expect(body.max_completion_tokens ?? body.max_tokens).to.equal(MAX_TOKENS);
+      expect(body.temperature).to.equal(TEMPERATURE);
+      break;
+    case 'anthropic':
+      expect(body.messages).to.have.length(1);
+      expect(body.messages[0].role).to.equal('user');
+      expect(textOf(body.system)).to.equal(SYSTEM_PROMPT);
+      expect(body.max_tokens).to.equal(MAX_TOKENS);
+      expect(body.temperature).to.equal(TEMPERATURE);
+      break;
+    case 'gemini':
+      expect(body.contents).to.have.length(1);
+      expect(body.contents[0].role).to.equal('user');
+      expect(textOf(body.systemInstruction?.parts)).to.equal(SYSTEM_PROMPT);
+      expect(body.generationConfig).to.deep.include({ maxOutputTokens: MAX_TOKENS, temperature: TEMPERATURE });
+      break;
+  }
 }
 
 /** The first turn offered the tool in the upstream's own shape. */

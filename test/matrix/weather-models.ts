@@ -14,6 +14,13 @@ export const PLAIN_PROMPT = 'Say hello to the matrix.';
 export const TOOL_PROMPT = 'What is the weather in Paris?';
 export const FAIL_PROMPT = 'Please refuse this request.';
 export const TOOL_RESULT = 'sunny, 21 C';
+/** Streams start answering, then the upstream fails mid-stream. */
+export const BREAK_PROMPT = 'Start answering, then break down.';
+export const MIDSTREAM_FAILURE = 'fake upstream overloaded mid-stream';
+/** Sent with every plain question, to check where each protocol puts them. */
+export const SYSTEM_PROMPT = 'You are terse.';
+export const MAX_TOKENS = 300;
+export const TEMPERATURE = 0.5;
 export const UPSTREAM_REFUSAL = 'fake upstream refused: the prompt asked for it';
 
 export const weatherTool: { name: string; description: string; parameters: { type: 'object'; properties: Record<string, { type: string; description?: string; enum?: string[] }>; required: string[]; additionalProperties: false } } = {
@@ -109,6 +116,7 @@ export function openAIWeatherModel(apiKey: string): FakeHandler {
     else if (textOf(last.content).includes(FAIL_PROMPT)) return openAIError(res, 400, UPSTREAM_REFUSAL, 'messages');
     else if (body.tools && body.tools.length > 0) call = { id: OPENAI_ID, name: weatherTool.name, arguments: JSON.stringify(FAKE_ARGS) };
     else text = greeting('OpenAI');
+    const breakDown = textOf(last.content).includes(BREAK_PROMPT);
     const finish = call ? 'tool_calls' : 'stop';
     const base = { id: 'chatcmpl-FakeMatrix', created: 1_750_000_000, model: body.model, system_fingerprint: 'fp_fake' };
 
@@ -134,7 +142,14 @@ export function openAIWeatherModel(apiKey: string): FakeHandler {
       for (const piece of pieces(call.arguments, 6)) delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] });
     } else {
       delta({ role: 'assistant', content: '', refusal: null });
-      for (const piece of pieces(text!, 4)) delta({ content: piece });
+      for (const piece of pieces(text!, 4)) {
+        delta({ content: piece });
+        if (breakDown) {
+          // What OpenAI sends when a stream fails after it started: an error object, no [DONE].
+          res.end(`data: ${JSON.stringify({ error: { message: MIDSTREAM_FAILURE, type: 'server_error', param: null, code: null } })}\n\n`);
+          return;
+        }
+      }
     }
     delta({}, finish);
     if (withUsage) send([], { usage: openAIUsage() });
@@ -168,7 +183,8 @@ export const anthropicWeatherModel: AnthropicModel = (body: AnthropicRequestBody
       usage: anthropicUsage(),
     };
   }
-  return { content: [{ type: 'text', text: greeting('Anthropic') }], stop_reason: 'end_turn', usage: anthropicUsage() };
+  const failMidStream = textOf(blocks).includes(BREAK_PROMPT) ? { failMidStream: { type: 'overloaded_error', message: MIDSTREAM_FAILURE } } : {};
+  return { content: [{ type: 'text', text: greeting('Anthropic') }], stop_reason: 'end_turn', usage: anthropicUsage(), ...failMidStream };
 };
 
 // ---- Gemini ---------------------------------------------------------------
@@ -192,5 +208,6 @@ export const geminiWeatherModel: GeminiModel = (body: GeminiRequestBody) => {
   if (declarations.length > 0) {
     return { parts: [{ functionCall: { name: weatherTool.name, args: FAKE_ARGS }, thoughtSignature: 'CiQBVKhc7fakeSignature' }], finishReason: 'STOP', usage: geminiUsage() };
   }
-  return { parts: [{ text: greeting('Gemini') }], finishReason: 'STOP', usage: geminiUsage() };
+  const failMidStream = textOf(last.parts).includes(BREAK_PROMPT) ? { failMidStream: { status: 503, grpcStatus: 'UNAVAILABLE', message: MIDSTREAM_FAILURE } } : {};
+  return { parts: [{ text: greeting('Gemini') }], finishReason: 'STOP', usage: geminiUsage(), ...failMidStream };
 };

@@ -27,6 +27,8 @@ export interface AnthropicTurn {
   content: AnthropicReplyBlock[];
   stop_reason: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
   usage: AnthropicUsageCounts;
+  /** Streams only: after the content's first block, send this as `event: error` and close (as an overloaded API does). */
+  failMidStream?: { type: string; message: string };
 }
 
 /** An error the fake answers with instead of a turn. */
@@ -164,7 +166,9 @@ export function writeAnthropicStream(res: ServerResponse, turn: AnthropicTurn, m
     },
   });
   send('ping', {});
+  let failed = false;
   turn.content.forEach((block, index) => {
+    if (failed) return;
     if (block.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
       for (const piece of pieces(block.text, 4)) send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
@@ -175,7 +179,12 @@ export function writeAnthropicStream(res: ServerResponse, turn: AnthropicTurn, m
       for (const piece of pieces(JSON.stringify(block.input), 7)) send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
     }
     send('content_block_stop', { index });
+    if (turn.failMidStream && index === 0) {
+      send('error', { error: turn.failMidStream });
+      failed = true;
+    }
   });
+  if (failed) return void res.end();
   // Current API versions repeat the input side in message_delta.
   send('message_delta', {
     delta: { stop_reason: turn.stop_reason, stop_sequence: null },

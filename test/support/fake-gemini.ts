@@ -30,6 +30,8 @@ export interface GeminiTurn {
   parts: GeminiReplyPart[];
   finishReason: 'STOP' | 'MAX_TOKENS' | 'SAFETY' | 'MALFORMED_FUNCTION_CALL';
   usage: GeminiUsageMetadata;
+  /** Streams only: after the first chunk, send this error as the next event and close. */
+  failMidStream?: GeminiFailure;
 }
 
 export interface GeminiFailure {
@@ -189,7 +191,11 @@ export async function startFakeGemini(model: GeminiModel, options: FakeGeminiOpt
     const chunks = geminiStreamChunks(turn, modelName);
     if (url.searchParams.get('alt') !== 'sse') return sendJson(res, 200, chunks);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' });
-    for (const chunk of chunks) res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
+    for (const chunk of turn.failMidStream ? chunks.slice(0, 1) : chunks) res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
+    if (turn.failMidStream) {
+      const { status, grpcStatus, message } = turn.failMidStream;
+      res.write(`data: ${JSON.stringify({ error: { code: status, message, status: grpcStatus } })}\r\n\r\n`);
+    }
     res.end();
   });
 }

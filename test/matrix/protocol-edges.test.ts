@@ -1,0 +1,186 @@
+// The rest of the inbound surface around the matrix: an upstream 400 reaches
+// each caller as its own protocol's error (the official client raises its
+// 400 error class), each protocol's usage line carries its route name and
+// the upstream's token counts, count_tokens is forwarded to Anthropic and
+// estimated elsewhere, and the Ollama listing and /ollama/{key} path form.
+
+import Anthropic from '@anthropic-ai/sdk';
+import { expect } from 'chai';
+import { Ollama } from 'ollama';
+import OpenAI from 'openai';
+import { OTHER_TOKEN, TEST_TOKEN } from '../support/test-gateway.ts';
+import { CALLER_NAMES, makeCallers, RequestIds, type Caller, type CallerName } from './callers.ts';
+import { MODELS, MOCK_REPLY, startMatrix, type Matrix, type UpstreamName } from './matrix-gateway.ts';
+import { usageLineFor } from './usage-lines.ts';
+import {
+  ANTHROPIC_USAGE, FAIL_PROMPT, GEMINI_USAGE, greeting, OPENAI_USAGE, PLAIN_PROMPT, UPSTREAM_REFUSAL, weatherTool, type GatewayUsage,
+} from './weather-models.ts';
+
+type FakeUpstreamName = Exclude<UpstreamName, 'mock'>;
+const FAKES: FakeUpstreamName[] = ['openai', 'anthropic', 'gemini'];
+const USAGE: Record<FakeUpstreamName, GatewayUsage> = { openai: OPENAI_USAGE, anthropic: ANTHROPIC_USAGE, gemini: GEMINI_USAGE };
+const PRICES: Record<FakeUpstreamName, { input: number; output: number; cached: number }> = {
+  openai: { input: 2.5, output: 10, cached: 1.25 },
+  anthropic: { input: 3, output: 15, cached: 0.3 },
+  gemini: { input: 0.3, output: 2.5, cached: 0.3 },
+};
+
+/** The error a caller's official client raised, reduced to what the caller can read. */
+function readError(caller: CallerName, error: unknown): { status: number | undefined; message: string; shapeOk: boolean } {
+  switch (caller) {
+    case 'chat':
+    case 'responses': {
+      expect(error).to.be.instanceOf(OpenAI.BadRequestError);
+      const e = error as InstanceType<typeof OpenAI.BadRequestError>;
+      // The SDK keeps the body's `error` object: {message, type, code}.
+      const body = e.error as { message?: string; type?: string } | undefined;
+      return { status: e.status, message: body?.message ?? '', shapeOk: body?.type === 'invalid_request_error' };
+    }
+    case 'messages': {
+      expect(error).to.be.instanceOf(Anthropic.BadRequestError);
+      const e = error as InstanceType<typeof Anthropic.BadRequestError>;
+      const body = e.error as { type?: string; error?: { type?: string; message?: string } } | undefined;
+      return { status: e.status, message: body?.error?.message ?? '', shapeOk: body?.type === 'error' && body.error?.type === 'invalid_request_error' };
+    }
+    case 'ollama': {
+      // The ollama client raises ResponseError with the body's `error` string as its message.
+      const e = error as { name?: string; status_code?: number; message?: string };
+      return { status: e.status_code, message: e.message ?? '', shapeOk: e.name === 'ResponseError' };
+    }
+  }
+}
+
+describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and path keys', () => {
+  let matrix: Matrix;
+  let ids: RequestIds;
+  let callers: Record<CallerName, Caller>;
+
+  before(async () => {
+    matrix = await startMatrix();
+    ids = new RequestIds();
+    callers = makeCallers(matrix.gw.url, TEST_TOKEN, ids);
+  });
+  after(async () => {
+    await matrix?.close();
+  });
+
+  describe('an upstream 400 comes back in the caller protocol, with the upstream message and status', () => {
+    for (const callerName of CALLER_NAMES) {
+      for (const upstream of FAKES) {
+        it(`${callerName} <- ${upstream} 400 (plain and streamed)`, async () => {
+          for (const stream of [false, true]) {
+            const error = await callers[callerName].ask(MODELS[upstream].id, FAIL_PROMPT, stream).then(
+              () => expect.fail('the request should have failed'),
+              (e: unknown) => e,
+            );
+            const seen = readError(callerName, error);
+            expect(seen.status, `stream=${stream}`).to.equal(400);
+            expect(seen.shapeOk, `error shape, stream=${stream}`).to.equal(true);
+            expect(seen.message, `stream=${stream}`).to.contain(UPSTREAM_REFUSAL);
+            const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+            expect(line).to.include({ route: callers[callerName].route, status: 400, provider: MODELS[upstream].provider, stream });
+            expect(line.error).to.be.a('string').and.not.equal('');
+          }
+        });
+      }
+    }
+  });
+
+  describe('usage lines name the inbound route and carry the upstream counts', () => {
+    for (const callerName of CALLER_NAMES) {
+      for (const upstream of FAKES) {
+        it(`${callerName} -> ${upstream}, streamed`, async () => {
+          const caller = callers[callerName];
+          const turn = await caller.ask(MODELS[upstream].id, PLAIN_PROMPT, true);
+          expect(turn.text).to.equal(greeting(upstream === 'openai' ? 'OpenAI' : upstream === 'anthropic' ? 'Anthropic' : 'Gemini'));
+          const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+          const u = USAGE[upstream];
+          expect(line).to.include({
+            route: caller.route, key: 'test', model: MODELS[upstream].id, provider: MODELS[upstream].provider,
+            upstream_model: MODELS[upstream].upstream, status: 200, stream: true, error: null,
+            input_tokens: u.input, output_tokens: u.output, cached_tokens: u.cached,
+          });
+          const p = PRICES[upstream];
+          expect(line.cost_usd).to.be.closeTo(((u.input - u.cached) * p.input + u.cached * p.cached + u.output * p.output) / 1e6, 1e-12);
+        });
+      }
+    }
+
+    it('the mock upstream: each route once, non-streamed, with token counts', async () => {
+      for (const callerName of CALLER_NAMES) {
+        const turn = await callers[callerName].ask(MODELS.mock.id, PLAIN_PROMPT, false);
+        expect(turn.text).to.equal(MOCK_REPLY);
+        const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+        expect(line).to.include({ route: callers[callerName].route, provider: 'mk', status: 200, stream: false, error: null });
+        expect(line.input_tokens).to.be.greaterThan(0);
+        expect(line.output_tokens).to.equal(turn.usage!.output);
+      }
+    });
+  });
+
+  describe('POST /v1/messages/count_tokens through the Anthropic SDK', () => {
+    const anthropic = () => new Anthropic({ apiKey: TEST_TOKEN, baseURL: matrix.gw.url, maxRetries: 0 });
+    const params = (model: string, text: string): Anthropic.MessageCountTokensParams => ({
+      model,
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: text }],
+      tools: [{ name: weatherTool.name, description: weatherTool.description, input_schema: weatherTool.parameters }],
+    });
+
+    it('anthropic upstream: forwarded, and the count is the upstream one', async () => {
+      const fake = matrix.fakes.anthropic;
+      const before = fake.requests.length;
+      const { data, response } = await anthropic().messages.countTokens(params(MODELS.anthropic.id, PLAIN_PROMPT)).withResponse();
+      expect(data.input_tokens).to.equal(42);
+      expect(response.headers.get('x-switchyard-token-count')).to.equal(null);
+      const sent = fake.requests.slice(before);
+      expect(sent).to.have.length(1);
+      expect(sent[0]!.url).to.equal('/v1/messages/count_tokens');
+      expect(sent[0]!.headers['x-api-key']).to.equal(matrix.keys.anthropic);
+      expect(sent[0]!.json).to.deep.include({ model: MODELS.anthropic.upstream, system: 'You are terse.' });
+      expect(sent[0]!.json.messages).to.deep.equal([{ role: 'user', content: PLAIN_PROMPT }]);
+      expect(sent[0]!.json.tools[0].input_schema.properties).to.have.keys('city', 'unit');
+    });
+
+    for (const upstream of ['openai', 'gemini'] as const) {
+      it(`${upstream} upstream: estimated locally, said so in x-switchyard-token-count, and growing with the prompt`, async () => {
+        const fake = matrix.fakes[upstream];
+        const before = fake.requests.length;
+        const short = await anthropic().messages.countTokens(params(MODELS[upstream].id, PLAIN_PROMPT)).withResponse();
+        const long = await anthropic().messages.countTokens(params(MODELS[upstream].id, PLAIN_PROMPT.repeat(40))).withResponse();
+        expect(short.response.headers.get('x-switchyard-token-count')).to.equal('estimated');
+        expect(short.data.input_tokens).to.be.greaterThan(0);
+        expect(long.data.input_tokens).to.be.greaterThan(short.data.input_tokens + (PLAIN_PROMPT.length * 39) / 8);
+        expect(fake.requests.length - before, 'nothing sent upstream').to.equal(0);
+      });
+    }
+  });
+
+  describe('Ollama listing and the /ollama/{key} path form', () => {
+    it('GET /api/tags lists exactly the models the key may use', async () => {
+      const own = await new Ollama({ host: matrix.gw.url, headers: { Authorization: `Bearer ${TEST_TOKEN}` } }).list();
+      expect(own.models.map((m) => m.name).sort()).to.deep.equal(Object.values(MODELS).map((m) => m.id).sort());
+      const other = await new Ollama({ host: matrix.gw.url, headers: { Authorization: `Bearer ${OTHER_TOKEN}` } }).list();
+      expect(other.models.map((m) => m.name)).to.deep.equal([MODELS.mock.id]);
+    });
+
+    it('/ollama/{key}/api/chat and /api/tags authenticate by the key in the path', async () => {
+      const client = new Ollama({ host: `${matrix.gw.url}/ollama/${TEST_TOKEN}`, fetch: ids.fetch });
+      const reply = await client.chat({ model: MODELS.anthropic.id, messages: [{ role: 'user', content: PLAIN_PROMPT }], stream: false });
+      expect(reply.message.content).to.equal(greeting('Anthropic'));
+      const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+      expect(line).to.include({ route: 'ollama_chat', key: 'test', provider: 'an', status: 200 });
+
+      let streamed = '';
+      for await (const part of await client.chat({ model: MODELS.gemini.id, messages: [{ role: 'user', content: PLAIN_PROMPT }], stream: true })) {
+        streamed += part.message.content;
+      }
+      expect(streamed).to.equal(greeting('Gemini'));
+      expect((await client.list()).models).to.have.length(Object.keys(MODELS).length);
+
+      const stranger = new Ollama({ host: `${matrix.gw.url}/ollama/sk-sy-not-a-known-key-0000000000000000` });
+      const error = await stranger.chat({ model: MODELS.mock.id, messages: [{ role: 'user', content: 'hi' }], stream: false }).catch((e: unknown) => e);
+      expect(error).to.include({ name: 'ResponseError', status_code: 401 });
+    });
+  });
+});
