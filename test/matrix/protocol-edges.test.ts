@@ -13,7 +13,7 @@ import { CALLER_NAMES, makeCallers, RequestIds, type Caller, type CallerName } f
 import { MODELS, MOCK_REPLY, startMatrix, type Matrix, type UpstreamName } from './matrix-gateway.ts';
 import { usageLineFor } from './usage-lines.ts';
 import {
-  ANTHROPIC_USAGE, FAIL_PROMPT, GEMINI_USAGE, greeting, OPENAI_USAGE, PLAIN_PROMPT, UPSTREAM_REFUSAL, weatherTool, type GatewayUsage,
+  ANTHROPIC_USAGE, BREAK_PROMPT, FAIL_PROMPT, MIDSTREAM_FAILURE, GEMINI_USAGE, greeting, OPENAI_USAGE, PLAIN_PROMPT, UPSTREAM_REFUSAL, weatherTool, type GatewayUsage,
 } from './weather-models.ts';
 
 type FakeUpstreamName = Exclude<UpstreamName, 'mock'>;
@@ -50,6 +50,46 @@ function readError(caller: CallerName, error: unknown): { status: number | undef
   }
 }
 
+/** A stream the upstream breaks after it started: the text the user saw and how the client reported the failure. */
+async function streamUntilBroken(caller: CallerName, url: string, ids: RequestIds, model: string): Promise<{ text: string; failure: string | undefined }> {
+  const messages = [{ role: 'user' as const, content: BREAK_PROMPT }];
+  let text = '';
+  try {
+    switch (caller) {
+      case 'chat': {
+        const client = new OpenAI({ apiKey: TEST_TOKEN, baseURL: `${url}/v1`, maxRetries: 0, fetch: ids.fetch });
+        for await (const chunk of await client.chat.completions.create({ model, messages, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+        return { text, failure: undefined };
+      }
+      case 'responses': {
+        const client = new OpenAI({ apiKey: TEST_TOKEN, baseURL: `${url}/v1`, maxRetries: 0, fetch: ids.fetch });
+        let failure: string | undefined;
+        for await (const event of await client.responses.create({ model, input: messages, stream: true })) {
+          if (event.type === 'response.output_text.delta') text += event.delta;
+          // Codex reads a broken stream from response.failed and its error.
+          if (event.type === 'response.failed') failure = event.response.error?.message ?? 'response.failed without an error';
+          if (event.type === 'response.completed') failure = undefined;
+        }
+        return { text, failure };
+      }
+      case 'messages': {
+        const client = new Anthropic({ apiKey: TEST_TOKEN, baseURL: url, maxRetries: 0, fetch: ids.fetch });
+        const stream = client.messages.stream({ model, max_tokens: 100, messages });
+        stream.on('text', (delta) => { text += delta; });
+        await stream.finalMessage();
+        return { text, failure: undefined };
+      }
+      case 'ollama': {
+        const client = new Ollama({ host: url, headers: { Authorization: `Bearer ${TEST_TOKEN}` }, fetch: ids.fetch });
+        for await (const part of await client.chat({ model, messages, stream: true })) text += part.message.content;
+        return { text, failure: undefined };
+      }
+    }
+  } catch (error) {
+    return { text, failure: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and path keys', () => {
   let matrix: Matrix;
   let ids: RequestIds;
@@ -81,6 +121,36 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
             expect(line).to.include({ route: callers[callerName].route, status: 400, provider: MODELS[upstream].provider, stream });
             expect(line.error).to.be.a('string').and.not.equal('');
           }
+        });
+      }
+    }
+  });
+
+  describe('an upstream failing mid-stream ends the stream with an error the client reports, never a clean end', () => {
+    const fullGreeting = (upstream: FakeUpstreamName) => greeting(upstream === 'openai' ? 'OpenAI' : upstream === 'anthropic' ? 'Anthropic' : 'Gemini');
+    for (const callerName of CALLER_NAMES) {
+      for (const upstream of FAKES) {
+        it(`${callerName} <- ${upstream} breaking after its first text: the client sees the start, then the upstream's error`, async () => {
+          const { text, failure } = await streamUntilBroken(callerName, matrix.gw.url, ids, MODELS[upstream].id);
+          expect(text).to.not.equal('');
+          expect(fullGreeting(upstream).startsWith(text) && text !== fullGreeting(upstream), `saw ${JSON.stringify(text)}`).to.equal(true);
+          expect(failure, 'the client reported a failure').to.be.a('string');
+          expect(failure).to.contain(MIDSTREAM_FAILURE);
+        });
+
+        const passThrough = (callerName === 'chat' && upstream === 'openai') || (callerName === 'messages' && upstream === 'anthropic');
+        const usageIt = passThrough ? it : it.skip;
+        // BUG (src/pipeline/stream-pump.ts): on a translated stream, an upstream error event (Anthropic `event: error`,
+        // Gemini `{"error":...}` chunk, OpenAI `data: {"error":...}`) is decoded to an IR error event and encoded for the
+        // client, but pumpStream never records it: ex.error stays null, ex.status stays 200 and the attempt returns
+        // outcome 'ok' (circuit breaker success, upstream metric outcome ok). Spec section 6: `error` is null exactly
+        // when the request succeeded. Only the pass-through pairs (chat<-openai, messages<-anthropic) record it today.
+        usageIt(`${callerName} <- ${upstream} breaking mid-stream: the usage line records the failure`, async () => {
+          await streamUntilBroken(callerName, matrix.gw.url, ids, MODELS[upstream].id);
+          const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+          expect(line).to.include({ route: callers[callerName].route, provider: MODELS[upstream].provider, stream: true });
+          expect(line.error, 'the usage line records the failure').to.be.a('string');
+          expect(line.status).to.be.at.least(500);
         });
       }
     }

@@ -27,7 +27,7 @@ export interface AnthropicTurn {
   content: AnthropicReplyBlock[];
   stop_reason: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
   usage: AnthropicUsageCounts;
-  /** Streams only: after the content's first block, send this as `event: error` and close (as an overloaded API does). */
+  /** Streams only: after the first text delta, send this as `event: error` and close (as an overloaded API does). */
   failMidStream?: { type: string; message: string };
 }
 
@@ -166,12 +166,17 @@ export function writeAnthropicStream(res: ServerResponse, turn: AnthropicTurn, m
     },
   });
   send('ping', {});
-  let failed = false;
-  turn.content.forEach((block, index) => {
-    if (failed) return;
+  for (const [index, block] of turn.content.entries()) {
     if (block.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
-      for (const piece of pieces(block.text, 4)) send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+      for (const piece of pieces(block.text, 4)) {
+        send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+        if (turn.failMidStream) {
+          // An overloaded API stops mid-block with an error event and closes.
+          send('error', { error: turn.failMidStream });
+          return void res.end();
+        }
+      }
     } else {
       send('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
       // The API opens with an empty fragment, then sends the JSON in arbitrary cuts.
@@ -179,12 +184,7 @@ export function writeAnthropicStream(res: ServerResponse, turn: AnthropicTurn, m
       for (const piece of pieces(JSON.stringify(block.input), 7)) send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
     }
     send('content_block_stop', { index });
-    if (turn.failMidStream && index === 0) {
-      send('error', { error: turn.failMidStream });
-      failed = true;
-    }
-  });
-  if (failed) return void res.end();
+  }
   // Current API versions repeat the input side in message_delta.
   send('message_delta', {
     delta: { stop_reason: turn.stop_reason, stop_sequence: null },
