@@ -4,55 +4,12 @@
 
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { formatConfigError } from '../../src/config/config-error.ts';
 import { gitConfigFor, startGitSync, stripCredentials, type GitSync } from '../../src/config/git-sync.ts';
 import { ConfigStore } from '../../src/config/store.ts';
 import { RecordingHooks } from './reload-hooks.ts';
-import { demoFiles, removeFolder, tempFolder, writeFiles } from './temp-folder.ts';
-
-const exec = promisify(execFile);
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await exec('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd });
-  return stdout.trim();
-}
-
-/** A bare repository plus a working clone that pushes to it. */
-class TestRepo {
-  readonly root: string;
-  readonly bare: string;
-  readonly work: string;
-
-  constructor(root: string, bare: string, work: string) {
-    this.root = root;
-    this.bare = bare;
-    this.work = work;
-  }
-
-  static async create(): Promise<TestRepo> {
-    const root = await tempFolder('switchyard-git-');
-    const repo = new TestRepo(root, join(root, 'origin.git'), join(root, 'work'));
-    await exec('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo.bare]);
-    await exec('git', ['init', '--quiet', '--initial-branch=main', repo.work]);
-    await git(repo.work, 'remote', 'add', 'origin', repo.bare);
-    return repo;
-  }
-
-  get url(): string { return `file://${this.bare}`; }
-
-  /** Writes files, commits and pushes; returns the new commit sha. */
-  async commit(files: Record<string, string>, message: string, remove: string[] = []): Promise<string> {
-    await writeFiles(this.work, files);
-    for (const f of remove) await rm(join(this.work, f));
-    await git(this.work, 'add', '-A');
-    await git(this.work, 'commit', '--quiet', '-m', message);
-    await git(this.work, 'push', '--quiet', 'origin', 'HEAD:main');
-    return git(this.work, 'rev-parse', 'HEAD');
-  }
-}
+import { demoFiles, removeFolder, tempFolder } from './temp-folder.ts';
+import { git, TestRepo } from '../support/test-repo.ts';
 
 function inGatewayD(files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [`gateway.d/${k}`, v]));

@@ -4,43 +4,31 @@
 
 import { expect } from 'chai';
 import OpenAI from 'openai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { sha256 } from '../support/test-gateway.ts';
+import { repoRoot, spawnGateway, type GatewayProcess } from '../support/gateway-process.ts';
 
-const repo = resolve(import.meta.dirname, '../..');
 const DEMO_TOKEN = 'sk-sy-demo-0000000000000000000000000000';
 const SLOW_TOKEN = 'sk-sy-slow-test-000000000000000000000000';
 
-interface Served { child: ChildProcess; url: string; cwd: string; stderr: () => string; exited: Promise<number | null> }
+interface Served extends GatewayProcess { cwd: string }
 
 async function serve(): Promise<Served> {
   const cwd = await mkdtemp(join(tmpdir(), 'switchyard-proc-'));
-  await cp(join(repo, 'gateway.d'), join(cwd, 'gateway.d'), { recursive: true });
-  await cp(join(repo, 'schemas'), join(cwd, 'schemas'), { recursive: true });
+  await cp(join(repoRoot, 'gateway.d'), join(cwd, 'gateway.d'), { recursive: true });
+  await cp(join(repoRoot, 'schemas'), join(cwd, 'schemas'), { recursive: true });
   await writeFile(join(cwd, 'gateway.d/keys/slow-test.yaml'), `keys:\n  slow-test:\n    sha256: ${sha256(SLOW_TOKEN)}\n    models: ["demo/*"]\n`);
   await writeFile(join(cwd, 'gateway.d/00-settings.yaml'), 'settings:\n  usage: { dir: ./usage, flush_ms: 50 }\n  shutdown: { drain_ms: 10000 }\n');
-  const child = spawn(process.execPath, [join(repo, 'src/cli.ts'), 'serve', '--config', 'gateway.d', '--host', '127.0.0.1', '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /"address":"([^"]+)"/.exec(err);
-      if (m) resolveUrl(`http://${m[1]}`);
-    });
-    child.on('exit', () => reject(new Error(`gateway exited: ${err}`)));
-  });
-  return { child, url, cwd, stderr: () => err, exited };
+  return { ...(await spawnGateway(['--config', 'gateway.d'], { cwd })), cwd };
 }
 
 describe('switchyard serve (real process, bundled demo config)', function () {
   this.timeout(30000);
   let s: Served | undefined;
   afterEach(async () => {
-    if (s && s.child.exitCode === null) { s.child.kill('SIGKILL'); await s.exited; }
+    await s?.stop();
     if (s) await rm(s.cwd, { recursive: true, force: true });
     s = undefined;
   });
