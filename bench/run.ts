@@ -8,7 +8,7 @@
 // (bench/load-client.ts: autocannon for plain requests, an SSE-parsing undici
 // client for streams). The proxies are pinned to core 1, load and upstream to core 0.
 //
-//   node bench/run.ts [--quick] [--seconds N] [--only id,id] [--out DIR]
+//   node bench/run.ts [--quick] [--seconds N] [--only id,id] [--out DIR] [--profile]
 // Prints a Markdown table and writes DIR/latest.json and DIR/latest.md
 // (--quick: DIR/quick.json and DIR/quick.md, so a quick check never overwrites
 // the figures of a full run). Exits 1 when the harness itself fails (a target
@@ -16,7 +16,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -246,7 +246,7 @@ function goals(results: ScenarioResult[], rss: Partial<Record<TargetName, number
 function markdown(meta: Record<string, string>, results: ScenarioResult[], rss: Partial<Record<TargetName, number>>, goalList: Goal[]): string {
   const lines: string[] = [];
   lines.push(`### Switchyard bench (${meta.mode}, ${meta.date})`, '');
-  lines.push(`Machine: ${meta.machine}. ${meta.pinning}. Fake upstream: ${meta.upstream}.`, '');
+  lines.push(`Machine: ${meta.machine}. ${meta.pinning}. Fake upstream: ${meta.upstream}. ${meta.load}.`, '');
   lines.push('| scenario | target | req/s | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | % of floor | TTFT p50 ms | TTFT added p50 / p99 ms | CPU µs/req | core used | errors |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
@@ -280,6 +280,7 @@ async function main(): Promise<number> {
       seconds: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string', default: join(root, 'bench', 'results') },
+      profile: { type: 'boolean', default: false },
     },
   });
   const quick = values.quick!;
@@ -290,6 +291,8 @@ async function main(): Promise<number> {
   const chunks = 20;
   const gapMs = 2;
 
+  // Other processes on the machine skew every figure; the load average before and after says how much.
+  const loadBefore = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   mkdirSync(values.out!, { recursive: true });
   const failures: string[] = [];
@@ -299,7 +302,9 @@ async function main(): Promise<number> {
     const upstream = await startScript('fake upstream', 'fake-upstream.ts', ['--chunks', String(chunks), '--gap-ms', String(gapMs)], 0);
     const floor = await startScript('floor proxy', 'floor-proxy.ts', ['--upstream', upstream.url], 1, { compiled: true });
     const configDir = writeConfig(join(work, 'gateway.d'), benchConfig(upstream.url, join(work, 'usage')));
-    const gateway = await startGateway({ configDir, core: 1, env: { BENCH_UPSTREAM_KEY: upstreamToken }, logFile: join(values.out!, 'gateway.log') });
+    // --profile: the gateway writes a V8 CPU profile into the output folder when it exits (see bench/profile-summary.ts).
+    const nodeArgs = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.out!] : [];
+    const gateway = await startGateway({ configDir, core: 1, nodeArgs, env: { BENCH_UPSTREAM_KEY: upstreamToken }, logFile: join(values.out!, 'gateway.log') });
     const services: Partial<Record<TargetName, Service>> = { direct: upstream, floor };
     if (typeof gateway === 'string') failures.push(`gateway: ${gateway}`);
     else services.gateway = gateway;
@@ -350,6 +355,7 @@ async function main(): Promise<number> {
     machine: machineDescription(),
     pinning: pinningNote(),
     upstream: `${chunks} streamed chunks ${gapMs} ms apart; fixed small JSON reply`,
+    load: `1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (the bench itself adds about 2)`,
   };
   const goalList = goals(results, rss);
   const md = markdown(meta, results, rss, goalList);
