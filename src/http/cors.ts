@@ -20,7 +20,7 @@ const defaultAllowHeaders = [
 ].join(', ');
 
 const exposeHeaders = [
-  'x-request-id', 'x-switchyard-provider', 'x-switchyard-attempts', 'x-switchyard-overhead-ms', 'retry-after',
+  'x-request-id', 'x-switchyard-provider', 'x-switchyard-attempts', 'x-switchyard-overhead-ms', 'x-switchyard-token-count', 'retry-after',
   'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens',
 ].join(', ');
