@@ -4,7 +4,8 @@
 // files that exist and that .dockerignore lets through.
 
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -100,6 +101,29 @@ describe('Dockerfile', () => {
     const fromBuild = final.instructions.filter((i) => i.keyword === 'COPY' && i.args.includes(`--from=${build.name}`));
     expect(fromBuild.length).to.be.greaterThan(0);
     for (const copy of fromBuild) expect(copy.args).to.not.match(/node_modules/);
+  });
+
+  it('leaves out no package the gateway imports at run time (dev dependencies are not in the image)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const production = new Set(Object.keys(pkg.dependencies));
+    const missing: string[] = [];
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    for (const file of walk(join(root, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      // Value imports only: `import type` and `export type` are erased by tsc.
+      const specifiers = [
+        ...text.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s+'([^']+)'/gm),
+        ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+        ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+      ].map((m) => m[1]!);
+      for (const specifier of specifiers) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:') || isBuiltin(specifier)) continue;
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+        if (!production.has(name)) missing.push(`${file.slice(root.length + 1)}: ${specifier}`);
+      }
+    }
+    expect(missing, 'imported at run time but not a production dependency').to.deep.equal([]);
   });
 
   it('checks /healthz with node (slim has no curl)', () => {
