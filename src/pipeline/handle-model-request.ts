@@ -289,6 +289,12 @@ async function tryMember(
   return pumpStream(plan);
 }
 
+/**
+ * A 2xx whose body is not a reply counts as a 502 from that member: it fails
+ * over when the policy retries 502, and counts against the member's circuit.
+ */
+export const UNREADABLE = (errorText: string): TryResult => ({ status: 502, outcome: 'http_5xx', errorText });
+
 /** Answers a successful non-streamed reply. */
 function answerJson(
   ex: Exchange, route: InboundRoute, member: Member, res: ServerResponse, replyText: string, passThrough: boolean, headers: Record<string, string>,
@@ -297,7 +303,7 @@ function answerJson(
   try {
     parsed = JSON.parse(replyText);
   } catch {
-    return { status: 200, outcome: 'http_5xx', errorText: 'upstream sent a body that is not JSON' };
+    return UNREADABLE('upstream sent a body that is not JSON');
   }
   ex.provider = member.provider.name;
   ex.upstreamModel = member.model.upstreamName;
@@ -310,7 +316,7 @@ function answerJson(
     try {
       response = upstreamCodecFor(upstreamProtocol(member.provider.type)).decodeResponse(parsed);
     } catch {
-      return { status: 200, outcome: 'http_5xx', errorText: 'upstream reply could not be read' };
+      return UNREADABLE('upstream reply could not be read');
     }
     ex.usage = response.usage;
     out = JSON.stringify(route.codec!.encodeResponse(response, ex.model!));

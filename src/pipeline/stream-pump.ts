@@ -40,6 +40,7 @@ export interface StreamResult {
 }
 
 const FIRST_BYTE = Symbol('first-byte-timeout');
+const FINISHED = /"finish_reason"\s*:\s*"/;
 
 function firstByteTimer(ms: number): { promise: Promise<typeof FIRST_BYTE>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
@@ -83,7 +84,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     reply.abort();
     return { status: null, outcome: 'timeout' };
   }
-  if (first.done) return { status: 200, outcome: 'http_5xx', errorText: 'upstream closed the stream before any data' };
+  if (first.done) return { status: 502, outcome: 'http_5xx', errorText: 'upstream closed the stream before any data' };
   const firstText = textDecoder.decode(first.value, { stream: true });
   for (const keyword of policy.failureKeywords) {
     if (firstText.includes(keyword)) { reply.abort(); return { status: 200, outcome: 'keyword' }; }
@@ -106,11 +107,14 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   const extractUsage = usageExtractorFor(route.protocol);
   let usage: TokenUsage | undefined;
   let sawEnd = false;
+  let sawDone = false;
 
   // Translates or forwards one upstream event; returns the text for the client.
   const handle = (event: WireEvent): string => {
     if (passThrough) {
-      if (event.data === '[DONE]') { sawEnd = true; return 'data: [DONE]\n\n'; }
+      if (event.data === '[DONE]') { sawEnd = true; sawDone = true; return 'data: [DONE]\n\n'; }
+      // Some OpenAI-compatible servers close after the finish chunk without [DONE].
+      if (route.protocol === 'openai-chat' && FINISHED.test(event.data)) sawEnd = true;
       if (route.protocol === 'anthropic' && event.event === 'message_stop') sawEnd = true;
       if (event.data.includes('"usage"')) {
         const found = safeUsage(extractUsage, event.data);
@@ -178,6 +182,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     return { status: 200, outcome: failure.status === 504 ? 'timeout' : 'network', served: true };
   }
   if (!passThrough && !res.destroyed) res.write(encoder!.end());
+  if (passThrough && route.protocol === 'openai-chat' && !sawDone && !res.destroyed) res.write('data: [DONE]\n\n');
   res.end();
   return { status: 200, outcome: 'ok' };
 }
