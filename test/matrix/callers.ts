@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { Ollama } from 'ollama';
 import type { Message as OllamaMessage, ToolCall as OllamaToolCall } from 'ollama';
 import type { RouteName } from '../../src/telemetry/usage-record.ts';
-import { MAX_TOKENS, SYSTEM_PROMPT, TEMPERATURE, TOOL_PROMPT, TOOL_RESULT, weatherTool, type GatewayUsage } from './weather-models.ts';
+import { MAX_TOKENS, resultFor, SYSTEM_PROMPT, TEMPERATURE, TOOL_PROMPT, weatherTool, type GatewayUsage } from './weather-models.ts';
 
 export interface ToolCallSeen {
   /** The call id the caller saw ('' where the protocol has none). */
@@ -49,7 +49,8 @@ export interface Caller {
   expectedUsage(u: GatewayUsage): CallerUsage;
   /** One question with SYSTEM_PROMPT, MAX_TOKENS and TEMPERATURE set the caller's way. */
   ask(model: string, prompt: string, stream: boolean): Promise<Turn>;
-  toolRoundTrip(model: string, stream: boolean): Promise<RoundTrip>;
+  /** Asks `prompt` (TOOL_PROMPT by default) offering get_weather, answers every call with resultFor(its arguments), asks again. */
+  toolRoundTrip(model: string, stream: boolean, prompt?: string): Promise<RoundTrip>;
 }
 
 /** Records the x-request-id of every reply a client receives (to find its usage line). */
@@ -141,10 +142,10 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
     name: 'chat', title: 'Chat Completions', route: 'chat_completions', textFinish: 'stop', toolFinish: 'tool_calls', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream) {
-      const history: ChatMessage[] = [{ role: 'user', content: TOOL_PROMPT }];
+    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+      const history: ChatMessage[] = [{ role: 'user', content: prompt }];
       const first = await turn(model, history, stream, true);
-      history.push(first.message, ...first.toolCalls.map((c): ChatMessage => ({ role: 'tool', tool_call_id: c.id, content: TOOL_RESULT })));
+      history.push(first.message, ...first.toolCalls.map((c): ChatMessage => ({ role: 'tool', tool_call_id: c.id, content: resultFor(c.args) })));
       const final = await turn(model, history, stream, true);
       return { first, final };
     },
@@ -201,10 +202,10 @@ export function responsesCaller(url: string, token: string, ids = new RequestIds
     name: 'responses', title: 'Responses', route: 'responses', textFinish: 'completed/message', toolFinish: 'completed/function_call', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { instructions: SYSTEM_PROMPT, max_output_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream) {
-      const input: ResponseItem[] = [{ role: 'user', content: TOOL_PROMPT }];
+    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+      const input: ResponseItem[] = [{ role: 'user', content: prompt }];
       const first = await turn(model, input, stream, true);
-      input.push(...first.output, ...first.toolCalls.map((c): ResponseItem => ({ type: 'function_call_output', call_id: c.id, output: TOOL_RESULT })));
+      input.push(...first.output, ...first.toolCalls.map((c): ResponseItem => ({ type: 'function_call_output', call_id: c.id, output: resultFor(c.args) })));
       const final = await turn(model, input, stream, true);
       return { first, final };
     },
@@ -248,12 +249,12 @@ export function messagesCaller(url: string, token: string, ids = new RequestIds(
     // Anthropic's input_tokens leaves out cache reads (spec section 6).
     expectedUsage: (u) => ({ input: u.input - u.cached, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { system: SYSTEM_PROMPT, max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream) {
-      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: TOOL_PROMPT }];
+    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt }];
       const first = await turn(model, messages, stream, true);
       messages.push(
         { role: 'assistant', content: first.content },
-        { role: 'user', content: first.toolCalls.map((c): Anthropic.ToolResultBlockParam => ({ type: 'tool_result', tool_use_id: c.id, content: TOOL_RESULT })) },
+        { role: 'user', content: first.toolCalls.map((c): Anthropic.ToolResultBlockParam => ({ type: 'tool_result', tool_use_id: c.id, content: resultFor(c.args) })) },
       );
       const final = await turn(model, messages, stream, true);
       return { first, final };
@@ -297,13 +298,13 @@ export function ollamaCaller(url: string, token: string, ids = new RequestIds())
     name: 'ollama', title: 'Ollama', route: 'ollama_chat', textFinish: 'stop', toolFinish: 'stop', keepsIds: false,
     expectedUsage: (u) => ({ input: u.input, output: u.output }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { num_predict: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream) {
-      const messages: OllamaMessage[] = [{ role: 'user', content: TOOL_PROMPT }];
+    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+      const messages: OllamaMessage[] = [{ role: 'user', content: prompt }];
       const first = await turn(model, messages, stream, true);
       // As Ollama clients do: echo the calls by name and arguments (the type has no id), answer by tool_name.
       messages.push(
         { role: 'assistant', content: first.text, tool_calls: first.calls.map((c) => ({ function: { name: c.function.name, arguments: c.function.arguments } })) },
-        ...first.calls.map((c): OllamaMessage => ({ role: 'tool', content: TOOL_RESULT, tool_name: c.function.name })),
+        ...first.calls.map((c): OllamaMessage => ({ role: 'tool', content: resultFor(c.function.arguments), tool_name: c.function.name })),
       );
       const final = await turn(model, messages, stream, true);
       return { first, final };

@@ -12,8 +12,8 @@ import { CALLER_NAMES, makeCallers, type Caller, type CallerName, type Turn } fr
 import { MODELS, MOCK_REPLY, startMatrix, type Matrix, type UpstreamName } from './matrix-gateway.ts';
 import { checkPlainRequest, checkRequestLine, checkToolResultSent, checkToolsOffered } from './upstream-checks.ts';
 import {
-  ANTHROPIC_USAGE, FAKE_ARGS, GEMINI_USAGE, greeting, OPENAI_USAGE, PLAIN_PROMPT, TOOL_PROMPT, TOOL_RESULT, weatherAnswer, weatherTool,
-  type GatewayUsage,
+  ANTHROPIC_USAGE, FAKE_ARGS, GEMINI_USAGE, greeting, LONDON_RESULT, OPENAI_USAGE, PARALLEL_ARGS, PARALLEL_PROMPT, PLAIN_PROMPT, TOOL_PROMPT,
+  TOOL_RESULT, weatherAnswer, weatherReport, weatherTool, type GatewayUsage,
 } from './weather-models.ts';
 
 export const UPSTREAMS: UpstreamName[] = ['openai', 'anthropic', 'gemini', 'mock'];
@@ -104,6 +104,26 @@ describe('protocol matrix: inbound protocol x upstream type x scenario', () => {
               checkToolsOffered(upstream, requests[0]!);
               checkToolResultSent(upstream, requests[1]!, caller.keepsIds);
             }
+          });
+        }
+
+        // The mock calls one tool per turn, so parallel calls need a fake.
+        for (const stream of upstream === 'mock' ? [] : [false, true]) {
+          it(`${stream ? 'streamed ' : ''}parallel tool calls: ${upstream} calls get_weather twice in one turn, each result goes back tied to its call`, async () => {
+            const caller = callers[callerName];
+            const { result: { first, final }, requests } = await during(upstream, () => caller.toolRoundTrip(model, stream, PARALLEL_PROMPT));
+
+            expect(first.text).to.equal(expected.preamble);
+            expect(first.toolCalls.map((c) => c.name)).to.deep.equal([weatherTool.name, weatherTool.name]);
+            expect(first.toolCalls.map((c) => c.args)).to.deep.equal(PARALLEL_ARGS);
+            if (caller.keepsIds) expect(new Set(first.toolCalls.map((c) => c.id)).size, 'distinct call ids').to.equal(2);
+            expect(first.finish).to.equal(caller.toolFinish);
+
+            expect(final.text).to.equal(weatherReport([{ city: 'Paris', result: TOOL_RESULT }, { city: 'London', result: LONDON_RESULT }]));
+            expect(final.finish).to.equal(caller.textFinish);
+
+            expect(requests).to.have.length(2);
+            checkToolResultSent(upstream, requests[1]!, caller.keepsIds, PARALLEL_ARGS);
           });
         }
       });

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import type { RecordedRequest } from '../support/fake-upstream.ts';
 import { MODELS, type UpstreamName } from './matrix-gateway.ts';
-import { ANTHROPIC_ID, FAKE_ARGS, MAX_TOKENS, OPENAI_ID, SYSTEM_PROMPT, TEMPERATURE, TOOL_RESULT, weatherTool } from './weather-models.ts';
+import { ANTHROPIC_ID, FAKE_ARGS, MAX_TOKENS, OPENAI_ID, resultFor, SYSTEM_PROMPT, TEMPERATURE, weatherTool } from './weather-models.ts';
 
 type Json = Record<string, any>;
 
@@ -115,47 +115,57 @@ export function checkToolsOffered(upstream: Exclude<UpstreamName, 'mock'>, req: 
   }
 }
 
-/** The second turn replays the call and carries its result, tied to it. */
-export function checkToolResultSent(upstream: Exclude<UpstreamName, 'mock'>, req: RecordedRequest, callerKeepsIds: boolean): void {
+/** The second turn replays the calls (in order, with `expectedArgs`) and carries each result, tied to its call. */
+export function checkToolResultSent(upstream: Exclude<UpstreamName, 'mock'>, req: RecordedRequest, callerKeepsIds: boolean, expectedArgs: unknown[] = [FAKE_ARGS]): void {
   const body: Json = req.json;
   switch (upstream) {
     case 'openai': {
-      const assistant = body.messages.find((m: Json) => m.role === 'assistant' && Array.isArray(m.tool_calls));
-      expect(assistant, 'an assistant message with tool_calls').to.not.equal(undefined);
-      const call = assistant.tool_calls[0];
-      expect(call.function.name).to.equal(weatherTool.name);
-      expect(JSON.parse(call.function.arguments)).to.deep.equal(FAKE_ARGS);
-      if (callerKeepsIds) expect(call.id).to.equal(OPENAI_ID);
-      const tool = body.messages.at(-1);
-      expect(tool.role).to.equal('tool');
-      expect(tool.tool_call_id).to.equal(call.id);
-      expect(textOf(tool.content)).to.equal(TOOL_RESULT);
+      const index = body.messages.findIndex((m: Json) => m.role === 'assistant' && Array.isArray(m.tool_calls));
+      expect(index, 'an assistant message with tool_calls').to.be.at.least(0);
+      const calls: Json[] = body.messages[index].tool_calls;
+      expect(calls.map((c) => c.function.name)).to.deep.equal(expectedArgs.map(() => weatherTool.name));
+      expect(calls.map((c) => JSON.parse(c.function.arguments))).to.deep.equal(expectedArgs);
+      if (callerKeepsIds) expect(calls[0]!.id).to.equal(OPENAI_ID);
+      const answers: Json[] = body.messages.slice(index + 1);
+      expect(answers.map((m) => m.role)).to.deep.equal(calls.map(() => 'tool'));
+      expect(new Set(calls.map((c) => c.id)).size, 'distinct call ids').to.equal(calls.length);
+      for (const call of calls) {
+        const answer = answers.find((m) => m.tool_call_id === call.id);
+        expect(answer, `a tool message for ${call.id}`).to.not.equal(undefined);
+        expect(textOf(answer!.content)).to.equal(resultFor(JSON.parse(call.function.arguments)));
+      }
       break;
     }
     case 'anthropic': {
       const index = body.messages.findIndex((m: Json) => m.role === 'assistant' && Array.isArray(m.content) && m.content.some((b: Json) => b.type === 'tool_use'));
-      expect(index, 'an assistant message with a tool_use block').to.be.at.least(0);
-      const use = body.messages[index].content.find((b: Json) => b.type === 'tool_use');
-      expect(use.name).to.equal(weatherTool.name);
-      expect(use.input).to.deep.equal(FAKE_ARGS);
-      if (callerKeepsIds) expect(use.id).to.equal(ANTHROPIC_ID);
+      expect(index, 'an assistant message with tool_use blocks').to.be.at.least(0);
+      const uses: Json[] = body.messages[index].content.filter((b: Json) => b.type === 'tool_use');
+      expect(uses.map((u) => u.name)).to.deep.equal(expectedArgs.map(() => weatherTool.name));
+      expect(uses.map((u) => u.input)).to.deep.equal(expectedArgs);
+      if (callerKeepsIds) expect(uses[0]!.id).to.equal(ANTHROPIC_ID);
+      expect(new Set(uses.map((u) => u.id)).size, 'distinct tool_use ids').to.equal(uses.length);
       const answer = body.messages[index + 1];
       expect(answer.role).to.equal('user');
-      expect(answer.content[0].type).to.equal('tool_result');
-      expect(answer.content[0].tool_use_id).to.equal(use.id);
-      expect(textOf(answer.content[0].content)).to.equal(TOOL_RESULT);
+      const results: Json[] = answer.content.slice(0, uses.length);
+      expect(results.map((b) => b.type)).to.deep.equal(uses.map(() => 'tool_result'));
+      for (const use of uses) {
+        const result = results.find((b) => b.tool_use_id === use.id);
+        expect(result, `a tool_result for ${use.id}`).to.not.equal(undefined);
+        expect(textOf(result!.content)).to.equal(resultFor(use.input));
+      }
       break;
     }
     case 'gemini': {
       const index = body.contents.findIndex((c: Json) => c.role === 'model' && c.parts.some((p: Json) => p.functionCall));
-      expect(index, 'a model turn with a functionCall').to.be.at.least(0);
-      const call = body.contents[index].parts.find((p: Json) => p.functionCall).functionCall;
-      expect(call).to.deep.equal({ name: weatherTool.name, args: FAKE_ARGS });
+      expect(index, 'a model turn with functionCall parts').to.be.at.least(0);
+      const calls: Json[] = body.contents[index].parts.filter((p: Json) => p.functionCall).map((p: Json) => p.functionCall);
+      expect(calls).to.deep.equal(expectedArgs.map((args) => ({ name: weatherTool.name, args })));
       const answer = body.contents[index + 1];
       expect(answer.role).to.equal('user');
-      const response = answer.parts.find((p: Json) => p.functionResponse)?.functionResponse;
-      expect(response?.name).to.equal(weatherTool.name);
-      expect(JSON.stringify(response.response)).to.contain(TOOL_RESULT);
+      const responses: Json[] = answer.parts.filter((p: Json) => p.functionResponse).map((p: Json) => p.functionResponse);
+      // No ids in Gemini: the responses answer the calls in order, by name.
+      expect(responses.map((r) => r.name)).to.deep.equal(calls.map((c) => c.name));
+      responses.forEach((r, i) => expect(JSON.stringify(r.response)).to.contain(resultFor(calls[i]!.args)));
       expect(body.tools[0].functionDeclarations[0].name).to.equal(weatherTool.name);
       break;
     }

@@ -39,15 +39,35 @@ export const weatherTool: { name: string; description: string; parameters: { typ
 
 /** The arguments every fake model calls get_weather with. */
 export const FAKE_ARGS = { city: 'Paris', unit: 'celsius' };
+/** Asked about two cities, the fakes call the tool twice in one turn (parallel tool calls). */
+export const PARALLEL_PROMPT = 'What is the weather in Paris and in London?';
+export const PARALLEL_ARGS = [FAKE_ARGS, { city: 'London', unit: 'celsius' }];
+export const LONDON_RESULT = 'rainy, 14 C';
+
+/** What the client's get_weather returns for a call's arguments. */
+export function resultFor(args: unknown): string {
+  return (args as { city?: unknown } | undefined)?.city === 'London' ? LONDON_RESULT : TOOL_RESULT;
+}
 
 export const greeting = (who: string) => `Hello from ${who}, nice to meet you!`;
-export const weatherAnswer = (result: string) => `The weather in Paris is ${result}.`;
+/** The fakes' answer once they have the results, one sentence per call in call order. */
+export const weatherReport = (answers: Array<{ city: string; result: string }>) =>
+  answers.map((a) => `The weather in ${a.city} is ${a.result}.`).join(' ');
+export const weatherAnswer = (result: string) => weatherReport([{ city: 'Paris', result }]);
+
+function callsFor(prompt: string): Array<typeof FAKE_ARGS> {
+  return prompt.includes('London') ? PARALLEL_ARGS : [FAKE_ARGS];
+}
+
+const cityOf = (args: unknown): string => String((args as { city?: unknown } | undefined)?.city ?? '?');
 
 /** Usage in the gateway's convention (input includes cached). */
 export interface GatewayUsage { input: number; output: number; cached: number }
 
 export const OPENAI_ID = 'call_FakeOpenAIWeather01';
 export const ANTHROPIC_ID = 'toolu_01FakeAnthropicWeather';
+const openAIId = (i: number) => (i === 0 ? OPENAI_ID : `call_FakeOpenAIWeather0${i + 1}`);
+const anthropicId = (i: number) => (i === 0 ? ANTHROPIC_ID : `toolu_0${i + 1}FakeAnthropicWeather`);
 export const OPENAI_USAGE: GatewayUsage = { input: 17, output: 9, cached: 4 };
 export const ANTHROPIC_USAGE: GatewayUsage = { input: 15, output: 8, cached: 3 };
 export const GEMINI_USAGE: GatewayUsage = { input: 20, output: 8, cached: 5 };
@@ -88,6 +108,15 @@ function validateOpenAIChat(body: Record<string, any> | undefined): string | und
   return undefined;
 }
 
+/** The answer after the trailing tool messages, each tied to its call by tool_call_id. */
+function openAIReport(messages: OpenAIMessage[]): string {
+  const calls = new Map<string, unknown>();
+  for (const m of messages) for (const c of m.tool_calls ?? []) calls.set(c.id, JSON.parse(c.function.arguments));
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]!.role === 'tool') start--;
+  return weatherReport(messages.slice(start).map((m) => ({ city: cityOf(calls.get(m.tool_call_id ?? '')), result: textOf(m.content) })));
+}
+
 function openAIError(res: ServerResponse, status: number, message: string, param: string | null = null): void {
   sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code: null } });
 }
@@ -111,12 +140,14 @@ export function openAIWeatherModel(apiKey: string): FakeHandler {
     const body = req.json as { model: string; messages: OpenAIMessage[]; tools?: unknown[]; stream?: boolean; stream_options?: { include_usage?: boolean } };
     const last = body.messages.at(-1)!;
     let text: string | null = null;
-    let call: { id: string; name: string; arguments: string } | undefined;
-    if (last.role === 'tool') text = weatherAnswer(textOf(last.content));
+    let calls: Array<{ id: string; name: string; arguments: string }> = [];
+    if (last.role === 'tool') text = openAIReport(body.messages);
     else if (textOf(last.content).includes(FAIL_PROMPT)) return openAIError(res, 400, UPSTREAM_REFUSAL, 'messages');
-    else if (body.tools && body.tools.length > 0) call = { id: OPENAI_ID, name: weatherTool.name, arguments: JSON.stringify(FAKE_ARGS) };
-    else text = greeting('OpenAI');
+    else if (body.tools && body.tools.length > 0) {
+      calls = callsFor(textOf(last.content)).map((args, i) => ({ id: openAIId(i), name: weatherTool.name, arguments: JSON.stringify(args) }));
+    } else text = greeting('OpenAI');
     const breakDown = textOf(last.content).includes(BREAK_PROMPT);
+    const call = calls[0];
     const finish = call ? 'tool_calls' : 'stop';
     const base = { id: 'chatcmpl-FakeMatrix', created: 1_750_000_000, model: body.model, system_fingerprint: 'fp_fake' };
 
@@ -126,7 +157,7 @@ export function openAIWeatherModel(apiKey: string): FakeHandler {
         choices: [{
           index: 0, logprobs: null, finish_reason: finish,
           message: call
-            ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] }
+            ? { role: 'assistant', content: null, refusal: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) }
             : { role: 'assistant', content: text, refusal: null },
         }],
         usage: openAIUsage(),
@@ -138,8 +169,12 @@ export function openAIWeatherModel(apiKey: string): FakeHandler {
     const delta = (d: Record<string, unknown>, finishReason: string | null = null) => send([{ index: 0, delta: d, logprobs: null, finish_reason: finishReason }]);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
     if (call) {
-      delta({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }], refusal: null });
-      for (const piece of pieces(call.arguments, 6)) delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] });
+      calls.forEach((c, index) => {
+        // The first chunk carries the role together with the first call's header.
+        const head = { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] };
+        delta(index === 0 ? { role: 'assistant', content: null, ...head, refusal: null } : head);
+        for (const piece of pieces(c.arguments, 6)) delta({ tool_calls: [{ index, function: { arguments: piece } }] });
+      });
     } else {
       delta({ role: 'assistant', content: '', refusal: null });
       for (const piece of pieces(text!, 4)) {
@@ -167,9 +202,14 @@ function anthropicUsage(): AnthropicTurn['usage'] {
 export const anthropicWeatherModel: AnthropicModel = (body: AnthropicRequestBody) => {
   const last = body.messages.at(-1)!;
   const blocks = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
-  const result = blocks.find((b) => b.type === 'tool_result');
-  if (result) {
-    return { content: [{ type: 'text', text: weatherAnswer(textOf(result.content)) }], stop_reason: 'end_turn', usage: anthropicUsage() };
+  const results = blocks.filter((b) => b.type === 'tool_result');
+  if (results.length > 0) {
+    // Each tool_result answers the tool_use with its id in the assistant turn before.
+    const previous = body.messages.at(-2);
+    const uses = new Map<string, unknown>();
+    for (const b of Array.isArray(previous?.content) ? previous.content : []) if (b.type === 'tool_use') uses.set(b.id, b.input);
+    const text = weatherReport(results.map((r) => ({ city: cityOf(uses.get(r.tool_use_id)), result: textOf(r.content) })));
+    return { content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: anthropicUsage() };
   }
   if (textOf(blocks).includes(FAIL_PROMPT)) return { status: 400, type: 'invalid_request_error', message: UPSTREAM_REFUSAL };
   if (body.tools && body.tools.length > 0) {
@@ -177,7 +217,7 @@ export const anthropicWeatherModel: AnthropicModel = (body: AnthropicRequestBody
       // Claude usually says what it is about to do before the call.
       content: [
         { type: 'text', text: 'Let me check.' },
-        { type: 'tool_use', id: ANTHROPIC_ID, name: weatherTool.name, input: FAKE_ARGS },
+        ...callsFor(textOf(blocks)).map((input, i) => ({ type: 'tool_use' as const, id: anthropicId(i), name: weatherTool.name, input })),
       ],
       stop_reason: 'tool_use',
       usage: anthropicUsage(),
@@ -197,16 +237,22 @@ function geminiUsage() {
 
 export const geminiWeatherModel: GeminiModel = (body: GeminiRequestBody) => {
   const last = body.contents.at(-1)!;
-  const response = last.parts.find((p) => p.functionResponse !== undefined);
-  if (response) {
-    const value = response.functionResponse.response as Record<string, unknown>;
-    const text = typeof value.output === 'string' ? value.output : JSON.stringify(value);
-    return { parts: [{ text: weatherAnswer(text) }], finishReason: 'STOP', usage: geminiUsage() };
+  const responses = last.parts.filter((p) => p.functionResponse !== undefined);
+  if (responses.length > 0) {
+    // Gemini has no call ids: the i-th functionResponse answers the i-th functionCall of the turn before.
+    const previousCalls = (body.contents.at(-2)?.parts ?? []).filter((p) => p.functionCall !== undefined);
+    const text = weatherReport(responses.map((p, i) => {
+      const value = p.functionResponse.response as Record<string, unknown>;
+      return { city: cityOf(previousCalls[i]?.functionCall.args), result: typeof value.output === 'string' ? value.output : JSON.stringify(value) };
+    }));
+    return { parts: [{ text }], finishReason: 'STOP', usage: geminiUsage() };
   }
   if (textOf(last.parts).includes(FAIL_PROMPT)) return { status: 400, grpcStatus: 'INVALID_ARGUMENT', message: UPSTREAM_REFUSAL };
   const declarations = body.tools?.flatMap((t) => t.functionDeclarations ?? []) ?? [];
   if (declarations.length > 0) {
-    return { parts: [{ functionCall: { name: weatherTool.name, args: FAKE_ARGS }, thoughtSignature: 'CiQBVKhc7fakeSignature' }], finishReason: 'STOP', usage: geminiUsage() };
+    // Gemini 2.5 signs the first function call part of a turn.
+    const parts = callsFor(textOf(last.parts)).map((args, i) => ({ functionCall: { name: weatherTool.name, args }, ...(i === 0 ? { thoughtSignature: 'CiQBVKhc7fakeSignature' } : {}) }));
+    return { parts, finishReason: 'STOP', usage: geminiUsage() };
   }
   const failMidStream = textOf(last.parts).includes(BREAK_PROMPT) ? { failMidStream: { status: 503, grpcStatus: 'UNAVAILABLE', message: MIDSTREAM_FAILURE } } : {};
   return { parts: [{ text: greeting('Gemini') }], finishReason: 'STOP', usage: geminiUsage(), ...failMidStream };
