@@ -123,7 +123,7 @@ describe('protocol matrix: inbound protocol x upstream type x scenario', () => {
             expect(final.finish).to.equal(caller.textFinish);
 
             expect(requests).to.have.length(2);
-            checkToolResultSent(upstream, requests[1]!, caller.keepsIds, PARALLEL_ARGS);
+            if (upstream !== 'mock') checkToolResultSent(upstream, requests[1]!, caller.keepsIds, PARALLEL_ARGS);
           });
         }
       });
