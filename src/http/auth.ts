@@ -10,8 +10,15 @@ export type AuthResult =
   | { ok: true; key: ClientKey }
   | { ok: false; status: 401; message: string };
 
-/** The presented token: Authorization Bearer, x-api-key, api-key, ?key= / ?api_key=, or the /ollama/{key} path. */
+/**
+ * The presented token: the /ollama/{key} path, Authorization Bearer, x-api-key,
+ * api-key, or ?key= / ?api_key=. The path comes first: a URL that names a key
+ * is chosen on purpose, while a header may be meant for someone else (the
+ * ollama client sends `Authorization: Bearer $OLLAMA_API_KEY` whenever that
+ * variable is set).
+ */
 export function presentedToken(req: IncomingMessage, pathToken?: string): string | undefined {
+  if (pathToken) return pathToken;
   const authorization = req.headers.authorization;
   if (authorization) {
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
@@ -19,7 +26,6 @@ export function presentedToken(req: IncomingMessage, pathToken?: string): string
   }
   const headerKey = req.headers['x-api-key'] ?? req.headers['api-key'];
   if (typeof headerKey === 'string' && headerKey) return headerKey.trim();
-  if (pathToken) return pathToken;
   const url = req.url ?? '';
   const q = url.indexOf('?');
   if (q >= 0) {

@@ -128,6 +128,18 @@ describe('client keys: sources, states, revocation (gateway in-process)', functi
       expect(protocols.ollama.message(refused)).to.match(/invalid API key/i);
     });
 
+    it('the /ollama/{key} path wins over an Authorization header meant for someone else (the ollama client sends OLLAMA_API_KEY)', async () => {
+      // ollama-js adds `Authorization: Bearer $OLLAMA_API_KEY` whenever that variable is set (Ollama cloud users).
+      const ollama = new Ollama({ host: `${gw!.url}/ollama/${TOKENS.team}`, headers: { Authorization: 'Bearer ollama-cloud-key-0123456789abcdef' } });
+      const listed = await ollama.list();
+      expect(listed.models.map((m) => m.name)).to.include('demo/echo');
+      const chat = await call(`${gw!.url}/ollama/${TOKENS.team}/api/chat`, { headers: { 'x-api-key': 'some-other-key' }, body: protocols.ollama.body });
+      expect(chat.status, chat.text).to.equal(200);
+      // The path names the key: a wrong one there is refused even with a valid header.
+      const wrongPath = await call(`${gw!.url}/ollama/${TOKENS.unknown}/api/tags`, { headers: bearer(TOKENS.team) });
+      expect(wrongPath.status).to.equal(401);
+    });
+
     it('works with each official client the way it sends its key', async () => {
       const openai = new OpenAI({ apiKey: TOKENS.team, baseURL: `${gw!.url}/v1`, maxRetries: 0 });
       const reply = await openai.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'from openai' }] });
