@@ -25,6 +25,7 @@ const limitsByKey: Record<string, string> = {
   'tpm-team': '{ tpm: 1000 }',
   'tpm-stream-team': '{ tpm: 1000 }',
   'budget-team': '{ budget_usd: 1.5, budget_period: day }',
+  'budget-stream-team': '{ budget_usd: 1.5, budget_period: week }',
 };
 
 /** The fake's reply usage, set per test: prompt + completion tokens. */
@@ -254,6 +255,25 @@ describe('key limits through the gateway (memory store)', function () {
     expect(lines.map((l) => l.status)).to.deep.equal([200, 200, 429]);
     expect(lines[0].cost_usd).to.be.closeTo(1, 1e-9);
     expect(lines[2].error).to.match(/budget/);
+  });
+
+  it('budget_usd counts streamed replies too, on the OpenAI route and translated to Anthropic', async () => {
+    const name = 'budget-stream-team';
+    // 600 + 400 tokens: 1.00 USD per stream.
+    upstream.handle((req, res) => openAIStream(req, res, ['paid', 'words'], { prompt: 600, completion: 400 }));
+    const stream = await openai(name).chat.completions.create({ model: 'up/gpt-4o', messages: [{ role: 'user', content: 'a' }], stream: true });
+    for await (const c of stream) void c;
+    const anthropic = new Anthropic({ apiKey: token(name), baseURL: gw.url, maxRetries: 0 });
+    const events = await anthropic.messages.create({ model: 'up/gpt-4o', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'b' }] });
+    for await (const e of events) void e;
+    const refused = await call(`${gw.url}/v1/messages`, { headers: { 'x-api-key': token(name) }, body: { model: 'up/gpt-4o', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'c' }] } });
+    expect(refused.status, refused.text).to.equal(429);
+    expect(refused.json).to.deep.include({ type: 'error' });
+    expect(refused.json.error).to.include({ type: 'rate_limit_error' });
+    expect(refused.json.error.message).to.match(/budget of 1.5 USD per week/);
+    expect(upstream.requests).to.have.length(2);
+    const lines = await linesOf(name, 3);
+    for (const l of lines.slice(0, 2)) expect(l.cost_usd).to.be.closeTo(1, 1e-9);
   });
 
   it('concurrency: a client that walks away from its stream gives its slot back', async () => {
