@@ -223,7 +223,8 @@ describe('key limits through the gateway (memory store)', function () {
   it('tpm counts a streamed reply\'s usage too (asked upstream, hidden from a client that did not ask)', async () => {
     const name = 'tpm-stream-team';
     upstream.handle((req, res) => openAIStream(req, res, ['many', 'words'], { prompt: 700, completion: 400 }));
-    const stream = await openai(name).chat.completions.create({ model: 'up/gpt-4o', messages: [{ role: 'user', content: 'big' }], stream: true });
+    const { data: stream, response } = await openai(name).chat.completions.create({ model: 'up/gpt-4o', messages: [{ role: 'user', content: 'big' }], stream: true }).withResponse();
+    expect(response.headers.get('x-ratelimit-limit-tokens'), 'limit headers on a stream').to.equal('1000');
     let sawUsage = false;
     for await (const c of stream) if (c.usage) sawUsage = true;
     expect(sawUsage).to.equal(false);
