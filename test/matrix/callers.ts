@@ -26,6 +26,8 @@ export interface CallerUsage { input: number; output: number; cached?: number }
 
 export interface Turn {
   text: string;
+  /** Reasoning the caller was shown (Chat reasoning_content, Responses reasoning summary, Anthropic thinking, Ollama thinking). */
+  reasoning: string;
   toolCalls: ToolCallSeen[];
   /** The finish reason in the caller's vocabulary. */
   finish: string;
@@ -33,6 +35,13 @@ export interface Turn {
 }
 
 export interface RoundTrip { first: Turn; final: Turn }
+
+export interface RoundTripOptions {
+  /** The question; TOOL_PROMPT by default. */
+  prompt?: string;
+  /** Ask for reasoning the caller's way (reasoning_effort, reasoning.effort, thinking, think) and replay what came back. */
+  reasoning?: boolean;
+}
 
 export type CallerName = 'chat' | 'responses' | 'messages' | 'ollama';
 
@@ -49,8 +58,8 @@ export interface Caller {
   expectedUsage(u: GatewayUsage): CallerUsage;
   /** One question with SYSTEM_PROMPT, MAX_TOKENS and TEMPERATURE set the caller's way. */
   ask(model: string, prompt: string, stream: boolean): Promise<Turn>;
-  /** Asks `prompt` (TOOL_PROMPT by default) offering get_weather, answers every call with resultFor(its arguments), asks again. */
-  toolRoundTrip(model: string, stream: boolean, prompt?: string): Promise<RoundTrip>;
+  /** Asks offering get_weather, answers every call with resultFor(its arguments), asks again with the whole history. */
+  toolRoundTrip(model: string, stream: boolean, options?: RoundTripOptions): Promise<RoundTrip>;
 }
 
 /** Records the x-request-id of every reply a client receives (to find its usage line). */
@@ -93,14 +102,17 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
   const usageOf = (u: OpenAI.CompletionUsage | null | undefined): CallerUsage | undefined =>
     u ? { input: u.prompt_tokens, output: u.completion_tokens, cached: u.prompt_tokens_details?.cached_tokens ?? 0 } : undefined;
 
-  async function turn(model: string, messages: ChatMessage[], stream: boolean, withTools: boolean, settings: { max_tokens?: number; temperature?: number } = {}): Promise<Turn & { message: ChatMessage }> {
+  async function turn(model: string, messages: ChatMessage[], stream: boolean, withTools: boolean, settings: { max_tokens?: number; temperature?: number; reasoning_effort?: 'low' } = {}): Promise<Turn & { message: ChatMessage }> {
     const common = { model, messages, ...settings, ...(withTools ? { tools } : {}) };
     if (!stream) {
       const completion = await client.chat.completions.create(common);
       const choice = completion.choices[0]!;
       const calls = (choice.message.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [c] : []));
+      // reasoning_content is the de-facto field (DeepSeek, vLLM); the SDK keeps it untyped.
+      const reasoning = (choice.message as { reasoning_content?: string }).reasoning_content ?? '';
       return {
         text: choice.message.content ?? '',
+        reasoning,
         toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, args: parseArgs(c.function.arguments) })),
         finish: choice.finish_reason,
         usage: usageOf(completion.usage),
@@ -109,6 +121,7 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
     }
     const chunks = await client.chat.completions.create({ ...common, stream: true, stream_options: { include_usage: true } });
     let text = '';
+    let reasoning = '';
     let finish = '';
     let usage: CallerUsage | undefined;
     const calls: Array<{ id: string; name: string; args: string }> = [];
@@ -117,6 +130,7 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
       const choice = chunk.choices[0];
       if (!choice) continue;
       if (choice.delta.content) text += choice.delta.content;
+      reasoning += (choice.delta as { reasoning_content?: string }).reasoning_content ?? '';
       for (const delta of choice.delta.tool_calls ?? []) {
         const slot = (calls[delta.index] ??= { id: '', name: '', args: '' });
         if (delta.id) slot.id = delta.id;
@@ -127,6 +141,7 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
     }
     return {
       text,
+      reasoning,
       toolCalls: calls.map((c) => ({ id: c.id, name: c.name, args: parseArgs(c.args) })),
       finish,
       usage,
@@ -142,11 +157,13 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
     name: 'chat', title: 'Chat Completions', route: 'chat_completions', textFinish: 'stop', toolFinish: 'tool_calls', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+    async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {
       const history: ChatMessage[] = [{ role: 'user', content: prompt }];
-      const first = await turn(model, history, stream, true);
+      const settings = reasoning ? { reasoning_effort: 'low' as const } : {};
+      const first = await turn(model, history, stream, true, settings);
+      // Chat Completions has no way to send reasoning back: the assistant turn is its text and calls.
       history.push(first.message, ...first.toolCalls.map((c): ChatMessage => ({ role: 'tool', tool_call_id: c.id, content: resultFor(c.args) })));
-      const final = await turn(model, history, stream, true);
+      const final = await turn(model, history, stream, true, settings);
       return { first, final };
     },
   };
@@ -166,21 +183,28 @@ export function responsesCaller(url: string, token: string, ids = new RequestIds
     r.output.flatMap((i) => (i.type === 'function_call' ? [{ id: i.call_id, name: i.name, args: parseArgs(i.arguments) }] : []));
   const textOf = (r: OpenAI.Responses.Response) =>
     r.output.flatMap((i) => (i.type === 'message' ? i.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('');
+  const reasoningOf = (r: OpenAI.Responses.Response) =>
+    r.output.flatMap((i) => (i.type === 'reasoning' ? i.summary.map((p) => p.text) : [])).join('');
 
-  async function turn(model: string, input: ResponseItem[], stream: boolean, withTools: boolean, settings: { instructions?: string; max_output_tokens?: number; temperature?: number } = {}): Promise<Turn & { output: ResponseItem[] }> {
+  async function turn(model: string, input: ResponseItem[], stream: boolean, withTools: boolean, settings: { instructions?: string; max_output_tokens?: number; temperature?: number; reasoning?: { effort: 'low' } } = {}): Promise<Turn & { output: ResponseItem[] }> {
     const common = { model, input, ...settings, ...(withTools ? { tools } : {}) };
     if (!stream) {
       const response = await client.responses.create(common);
-      return { text: response.output_text, toolCalls: callsOf(response), finish: finishOf(response), usage: usageOf(response.usage), output: response.output as ResponseItem[] };
+      return {
+        text: response.output_text, reasoning: reasoningOf(response), toolCalls: callsOf(response), finish: finishOf(response),
+        usage: usageOf(response.usage), output: response.output as ResponseItem[],
+      };
     }
     const events = await client.responses.create({ ...common, stream: true });
     let text = '';
+    let reasoning = '';
     const calls = new Map<string, { id: string; name: string; args: string }>();
     let completed: OpenAI.Responses.Response | undefined;
     const seen: string[] = [];
     for await (const event of events) {
       seen.push(event.type);
       if (event.type === 'response.output_text.delta') text += event.delta;
+      else if (event.type === 'response.reasoning_summary_text.delta') reasoning += event.delta;
       else if (event.type === 'response.output_item.added' && event.item.type === 'function_call') {
         calls.set(event.item.id ?? '', { id: event.item.call_id, name: event.item.name, args: event.item.arguments });
       } else if (event.type === 'response.function_call_arguments.delta') {
@@ -195,18 +219,21 @@ export function responsesCaller(url: string, token: string, ids = new RequestIds
     const toolCalls = [...calls.values()].map((c) => ({ id: c.id, name: c.name, args: parseArgs(c.args) }));
     agree('Responses text', text, textOf(completed));
     agree('Responses function calls', toolCalls, callsOf(completed));
-    return { text, toolCalls, finish: finishOf(completed), usage: usageOf(completed.usage), output: completed.output as ResponseItem[] };
+    agree('Responses reasoning summary', reasoning, reasoningOf(completed));
+    return { text, reasoning, toolCalls, finish: finishOf(completed), usage: usageOf(completed.usage), output: completed.output as ResponseItem[] };
   }
 
   return {
     name: 'responses', title: 'Responses', route: 'responses', textFinish: 'completed/message', toolFinish: 'completed/function_call', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { instructions: SYSTEM_PROMPT, max_output_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+    async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {
       const input: ResponseItem[] = [{ role: 'user', content: prompt }];
-      const first = await turn(model, input, stream, true);
+      const settings = reasoning ? { reasoning: { effort: 'low' as const } } : {};
+      const first = await turn(model, input, stream, true, settings);
+      // As Codex does: the whole output goes back, reasoning items (with encrypted_content) included.
       input.push(...first.output, ...first.toolCalls.map((c): ResponseItem => ({ type: 'function_call_output', call_id: c.id, output: resultFor(c.args) })));
-      const final = await turn(model, input, stream, true);
+      const final = await turn(model, input, stream, true, settings);
       return { first, final };
     },
   };
@@ -218,7 +245,10 @@ export function messagesCaller(url: string, token: string, ids = new RequestIds(
   const client = new Anthropic({ apiKey: token, baseURL: url, maxRetries: 0, fetch: ids.fetch });
   const tools: Anthropic.Tool[] = [{ name: weatherTool.name, description: weatherTool.description, input_schema: weatherTool.parameters }];
 
-  async function turn(model: string, messages: Anthropic.MessageParam[], stream: boolean, withTools: boolean, settings: { system?: string; max_tokens?: number; temperature?: number } = {}): Promise<Turn & { content: Anthropic.ContentBlockParam[] }> {
+  async function turn(
+    model: string, messages: Anthropic.MessageParam[], stream: boolean, withTools: boolean,
+    settings: { system?: string; max_tokens?: number; temperature?: number; thinking?: { type: 'enabled'; budget_tokens: number } } = {},
+  ): Promise<Turn & { content: Anthropic.ContentBlockParam[] }> {
     const params = { model, max_tokens: 512, messages, ...settings, ...(withTools ? { tools } : {}) };
     let message: Anthropic.Message;
     let streamedText: string | undefined;
@@ -233,10 +263,17 @@ export function messagesCaller(url: string, token: string, ids = new RequestIds(
     }
     const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     if (streamedText !== undefined) agree('Messages text', streamedText, text);
-    const content = message.content.flatMap((b): Anthropic.ContentBlockParam[] =>
-      b.type === 'text' ? [{ type: 'text', text: b.text }] : b.type === 'tool_use' ? [{ type: 'tool_use', id: b.id, name: b.name, input: b.input }] : []);
+    const content = message.content.flatMap((b): Anthropic.ContentBlockParam[] => {
+      switch (b.type) {
+        case 'text': return [{ type: 'text', text: b.text }];
+        case 'thinking': return [{ type: 'thinking', thinking: b.thinking, signature: b.signature }];
+        case 'tool_use': return [{ type: 'tool_use', id: b.id, name: b.name, input: b.input }];
+        default: return [];
+      }
+    });
     return {
       text,
+      reasoning: message.content.map((b) => (b.type === 'thinking' ? b.thinking : '')).join(''),
       toolCalls: message.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, args: b.input }] : [])),
       finish: message.stop_reason ?? 'null',
       usage: { input: message.usage.input_tokens, output: message.usage.output_tokens, cached: message.usage.cache_read_input_tokens ?? 0 },
@@ -249,14 +286,15 @@ export function messagesCaller(url: string, token: string, ids = new RequestIds(
     // Anthropic's input_tokens leaves out cache reads (spec section 6).
     expectedUsage: (u) => ({ input: u.input - u.cached, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { system: SYSTEM_PROMPT, max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+    async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {
       const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt }];
-      const first = await turn(model, messages, stream, true);
+      const settings = reasoning ? { thinking: { type: 'enabled' as const, budget_tokens: 1024 }, max_tokens: 4096 } : {};
+      const first = await turn(model, messages, stream, true, settings);
       messages.push(
         { role: 'assistant', content: first.content },
         { role: 'user', content: first.toolCalls.map((c): Anthropic.ToolResultBlockParam => ({ type: 'tool_result', tool_use_id: c.id, content: resultFor(c.args) })) },
       );
-      const final = await turn(model, messages, stream, true);
+      const final = await turn(model, messages, stream, true, settings);
       return { first, final };
     },
   };
@@ -268,18 +306,23 @@ export function ollamaCaller(url: string, token: string, ids = new RequestIds())
   const client = new Ollama({ host: url, headers: { Authorization: `Bearer ${token}` }, fetch: ids.fetch });
   const tools = [{ type: 'function', function: weatherTool }];
 
-  async function turn(model: string, messages: OllamaMessage[], stream: boolean, withTools: boolean, options?: { num_predict: number; temperature: number }): Promise<Turn & { calls: OllamaToolCall[] }> {
-    const params = { model, messages, ...(options ? { options } : {}), ...(withTools ? { tools } : {}) };
+  async function turn(
+    model: string, messages: OllamaMessage[], stream: boolean, withTools: boolean, options?: { num_predict: number; temperature: number }, think = false,
+  ): Promise<Turn & { calls: OllamaToolCall[] }> {
+    const params = { model, messages, ...(options ? { options } : {}), ...(withTools ? { tools } : {}), ...(think ? { think } : {}) };
     let text = '';
+    let reasoning = '';
     const calls: OllamaToolCall[] = [];
     let last;
     if (!stream) {
       last = await client.chat({ ...params, stream: false });
       text = last.message.content;
+      reasoning = last.message.thinking ?? '';
       calls.push(...(last.message.tool_calls ?? []));
     } else {
       for await (const part of await client.chat({ ...params, stream: true })) {
         text += part.message.content;
+        reasoning += part.message.thinking ?? '';
         calls.push(...(part.message.tool_calls ?? []));
         if (part.done) last = part;
       }
@@ -287,6 +330,7 @@ export function ollamaCaller(url: string, token: string, ids = new RequestIds())
     }
     return {
       text,
+      reasoning,
       toolCalls: calls.map((c) => ({ id: '', name: c.function.name, args: c.function.arguments })),
       finish: last.done_reason,
       usage: { input: last.prompt_eval_count, output: last.eval_count },
@@ -298,15 +342,15 @@ export function ollamaCaller(url: string, token: string, ids = new RequestIds())
     name: 'ollama', title: 'Ollama', route: 'ollama_chat', textFinish: 'stop', toolFinish: 'stop', keepsIds: false,
     expectedUsage: (u) => ({ input: u.input, output: u.output }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { num_predict: MAX_TOKENS, temperature: TEMPERATURE }),
-    async toolRoundTrip(model, stream, prompt = TOOL_PROMPT) {
+    async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {
       const messages: OllamaMessage[] = [{ role: 'user', content: prompt }];
-      const first = await turn(model, messages, stream, true);
+      const first = await turn(model, messages, stream, true, undefined, reasoning);
       // As Ollama clients do: echo the calls by name and arguments (the type has no id), answer by tool_name.
       messages.push(
-        { role: 'assistant', content: first.text, tool_calls: first.calls.map((c) => ({ function: { name: c.function.name, arguments: c.function.arguments } })) },
+        { role: 'assistant', content: first.text, ...(first.reasoning ? { thinking: first.reasoning } : {}), tool_calls: first.calls.map((c) => ({ function: { name: c.function.name, arguments: c.function.arguments } })) },
         ...first.calls.map((c): OllamaMessage => ({ role: 'tool', content: resultFor(c.function.arguments), tool_name: c.function.name })),
       );
-      const final = await turn(model, messages, stream, true);
+      const final = await turn(model, messages, stream, true, undefined, reasoning);
       return { first, final };
     },
   };

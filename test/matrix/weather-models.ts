@@ -21,6 +21,9 @@ export const MIDSTREAM_FAILURE = 'fake upstream overloaded mid-stream';
 export const SYSTEM_PROMPT = 'You are terse.';
 export const MAX_TOKENS = 300;
 export const TEMPERATURE = 0.5;
+/** What the fakes think aloud when the request turns reasoning on, and Anthropic's signature over it. */
+export const THOUGHT = 'The user wants the weather, so I call the tool.';
+export const THOUGHT_SIGNATURE = 'EqQBCkYIBxgCKkDfakeAnthropicSignature==';
 export const UPSTREAM_REFUSAL = 'fake upstream refused: the prompt asked for it';
 
 export const weatherTool: { name: string; description: string; parameters: { type: 'object'; properties: Record<string, { type: string; description?: string; enum?: string[] }>; required: string[]; additionalProperties: false } } = {
@@ -200,6 +203,15 @@ function anthropicUsage(): AnthropicTurn['usage'] {
 }
 
 export const anthropicWeatherModel: AnthropicModel = (body: AnthropicRequestBody) => {
+  const turn = anthropicTurn(body);
+  // With thinking on, every turn opens with a signed thinking block.
+  if ('content' in turn && (body.thinking as { type?: string } | undefined)?.type === 'enabled') {
+    return { ...turn, content: [{ type: 'thinking', thinking: THOUGHT, signature: THOUGHT_SIGNATURE }, ...turn.content] };
+  }
+  return turn;
+};
+
+function anthropicTurn(body: AnthropicRequestBody): ReturnType<AnthropicModel> {
   const last = body.messages.at(-1)!;
   const blocks = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
   const results = blocks.filter((b) => b.type === 'tool_result');
@@ -225,7 +237,7 @@ export const anthropicWeatherModel: AnthropicModel = (body: AnthropicRequestBody
   }
   const failMidStream = textOf(blocks).includes(BREAK_PROMPT) ? { failMidStream: { type: 'overloaded_error', message: MIDSTREAM_FAILURE } } : {};
   return { content: [{ type: 'text', text: greeting('Anthropic') }], stop_reason: 'end_turn', usage: anthropicUsage(), ...failMidStream };
-};
+}
 
 // ---- Gemini ---------------------------------------------------------------
 
@@ -236,6 +248,14 @@ function geminiUsage() {
 }
 
 export const geminiWeatherModel: GeminiModel = (body: GeminiRequestBody) => {
+  const turn = geminiTurn(body);
+  // includeThoughts asks for thought summaries: parts marked thought, before the answer.
+  const thinking = body.generationConfig?.thinkingConfig as { includeThoughts?: boolean } | undefined;
+  if ('parts' in turn && thinking?.includeThoughts === true) return { ...turn, parts: [{ text: THOUGHT, thought: true }, ...turn.parts] };
+  return turn;
+};
+
+function geminiTurn(body: GeminiRequestBody): ReturnType<GeminiModel> {
   const last = body.contents.at(-1)!;
   const responses = last.parts.filter((p) => p.functionResponse !== undefined);
   if (responses.length > 0) {
@@ -256,4 +276,4 @@ export const geminiWeatherModel: GeminiModel = (body: GeminiRequestBody) => {
   }
   const failMidStream = textOf(last.parts).includes(BREAK_PROMPT) ? { failMidStream: { status: 503, grpcStatus: 'UNAVAILABLE', message: MIDSTREAM_FAILURE } } : {};
   return { parts: [{ text: greeting('Gemini') }], finishReason: 'STOP', usage: geminiUsage(), ...failMidStream };
-};
+}

@@ -12,6 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { sendJson, startFakeUpstream, type FakeUpstream, type RecordedRequest } from './fake-upstream.ts';
 
 export type AnthropicReplyBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
@@ -88,6 +89,25 @@ export function validateAnthropicRequest(body: unknown, countOnly = false): stri
     if (typeof tool.input_schema !== 'object' || tool.input_schema === null) return `tools.${i}.custom.input_schema: Field required`;
     if (tool.input_schema.type !== 'object') return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
   }
+  const thinking = request.thinking;
+  if (thinking !== undefined && thinking?.type === 'enabled') {
+    if (!Number.isInteger(thinking.budget_tokens) || thinking.budget_tokens < 1024) return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+    if (!countOnly && thinking.budget_tokens >= request.max_tokens) return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+    if (request.temperature !== undefined && request.temperature !== 1) return '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility';
+    if (request.top_p !== undefined && request.top_p < 0.95) return '`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.';
+    if (request.tool_choice?.type === 'any' || request.tool_choice?.type === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
+    // With thinking on, the assistant turn whose tool calls are being answered must open with its (signed) thinking.
+    const messages: Array<Record<string, any>> = request.messages;
+    const last = messages.at(-1);
+    const answering = messages.at(-2);
+    if (last?.role === 'user' && Array.isArray(last.content) && last.content.some((b: Record<string, any>) => b?.type === 'tool_result')
+      && answering?.role === 'assistant') {
+      const first = blocksOf(answering.content)[0];
+      if (first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
+        return `messages.${messages.length - 2}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`;
+      }
+    }
+  }
   let previous: Array<Record<string, any>> = [];
   for (const [i, message] of request.messages.entries()) {
     const expected = i % 2 === 0 ? 'user' : 'assistant';
@@ -122,7 +142,11 @@ export function validateAnthropicRequest(body: unknown, countOnly = false): stri
           break;
         }
         case 'thinking':
+          if (message.role !== 'assistant') return `${where}: thinking blocks are only allowed in assistant messages`;
           if (typeof block.signature !== 'string' || block.signature === '') return `${where}.signature: Field required`;
+          break;
+        case 'redacted_thinking':
+          if (message.role !== 'assistant') return `${where}: redacted_thinking blocks are only allowed in assistant messages`;
           break;
         default:
           return `${where}.type: Input tag '${String(block?.type)}' found using 'type' does not match any of the expected tags`;
@@ -167,7 +191,11 @@ export function writeAnthropicStream(res: ServerResponse, turn: AnthropicTurn, m
   });
   send('ping', {});
   for (const [index, block] of turn.content.entries()) {
-    if (block.type === 'text') {
+    if (block.type === 'thinking') {
+      send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      for (const piece of pieces(block.thinking, 6)) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+      send('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } });
+    } else if (block.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
       for (const piece of pieces(block.text, 4)) {
         send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
