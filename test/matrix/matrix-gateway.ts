@@ -38,7 +38,7 @@ export async function startMatrix(): Promise<Matrix> {
   const fakes = {
     openai: await startFakeUpstream(openAIWeatherModel(KEYS.openai)),
     anthropic: await startFakeAnthropic(anthropicWeatherModel, { apiKey: KEYS.anthropic, countTokens: () => 42 }),
-    gemini: await startFakeGemini(geminiWeatherModel, { apiKey: KEYS.gemini }),
+    gemini: await startFakeGemini(geminiWeatherModel, { apiKey: KEYS.gemini, requireThoughtSignatures: true }),
   };
   const gw = await startTestGateway({
     '10-providers.yaml': `providers:

@@ -188,6 +188,34 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
     });
   });
 
+  describe('Chat Completions streams without stream_options.include_usage', () => {
+    for (const upstream of [...FAKES, 'mock'] as const) {
+      it(`${upstream}: the client gets no usage chunk, the usage line still has the upstream counts`, async () => {
+        const client = new OpenAI({ apiKey: TEST_TOKEN, baseURL: `${matrix.gw.url}/v1`, maxRetries: 0, fetch: ids.fetch });
+        let text = '';
+        const usages: unknown[] = [];
+        let [chunks, emptyChoices] = [0, 0];
+        for await (const chunk of await client.chat.completions.create({ model: MODELS[upstream].id, messages: [{ role: 'user', content: PLAIN_PROMPT }], stream: true })) {
+          chunks++;
+          if (chunk.choices.length === 0) emptyChoices++;
+          if (chunk.usage) usages.push(chunk.usage);
+          text += chunk.choices[0]?.delta.content ?? '';
+        }
+        expect(text).to.equal(upstream === 'mock' ? MOCK_REPLY : greeting(upstream === 'openai' ? 'OpenAI' : upstream === 'anthropic' ? 'Anthropic' : 'Gemini'));
+        expect(chunks).to.be.greaterThan(1);
+        expect(usages, 'usage the client did not ask for').to.deep.equal([]);
+        expect(emptyChoices, 'usage-only chunks').to.equal(0);
+        const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+        if (upstream === 'mock') {
+          expect(line.input_tokens).to.be.greaterThan(0);
+          expect(line.output_tokens).to.be.greaterThan(0);
+        } else {
+          expect(line).to.include({ input_tokens: USAGE[upstream].input, output_tokens: USAGE[upstream].output, cached_tokens: USAGE[upstream].cached });
+        }
+      });
+    }
+  });
+
   describe('POST /v1/messages/count_tokens through the Anthropic SDK', () => {
     const anthropic = () => new Anthropic({ apiKey: TEST_TOKEN, baseURL: matrix.gw.url, maxRetries: 0 });
     const params = (model: string, text: string): Anthropic.MessageCountTokensParams => ({

@@ -125,10 +125,20 @@ export function validateAnthropicRequest(body: unknown, countOnly = false): stri
           if (typeof block.text !== 'string' || block.text === '') return `${where}: text content blocks must be non-empty`;
           seenOther = true;
           break;
-        case 'image':
+        case 'image': {
           if (message.role !== 'user') return `${where}: images are only allowed in user messages`;
+          const source = block.source;
+          if (source?.type === 'base64') {
+            if (!['image/jpeg', 'image/png', 'image/gif', 'image/webp'].includes(source.media_type)) return `${where}.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+            if (typeof source.data !== 'string' || source.data === '') return `${where}.source.base64.data: Field required`;
+          } else if (source?.type === 'url') {
+            if (typeof source.url !== 'string' || !/^https?:\/\//.test(source.url)) return `${where}.source.url.url: Field required`;
+          } else {
+            return `${where}.source: Input tag '${String(source?.type)}' found using 'type' does not match any of the expected tags: 'base64', 'url', 'file'`;
+          }
           seenOther = true;
           break;
+        }
         case 'tool_use':
           if (message.role !== 'assistant') return `${where}: tool_use blocks are only allowed in assistant messages`;
           if (typeof block.id !== 'string' || !TOOL_ID.test(block.id)) return `${where}.id: String should match pattern '^[a-zA-Z0-9_-]+$'`;

@@ -55,6 +55,8 @@ export type GeminiModel = (request: GeminiRequestBody, model: string, recorded: 
 export interface FakeGeminiOptions {
   /** The x-goog-api-key the fake accepts; any non-empty key when undefined. */
   apiKey?: string;
+  /** Gemini 3's rule: the first functionCall part of each model turn in the history carries a thoughtSignature. */
+  requireThoughtSignatures?: boolean;
 }
 
 const BODY_FIELDS = new Set(['contents', 'systemInstruction', 'system_instruction', 'tools', 'toolConfig', 'tool_config', 'safetySettings', 'generationConfig', 'generation_config', 'cachedContent', 'labels']);
@@ -79,7 +81,7 @@ function unknownName(name: string, at: string): string {
 }
 
 /** The checks the real API makes that a translating gateway could get wrong. */
-export function validateGeminiRequest(body: unknown): string | undefined {
+export function validateGeminiRequest(body: unknown, options: FakeGeminiOptions = {}): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Invalid JSON payload received.';
   const request = body as Record<string, any>;
   for (const name of Object.keys(request)) if (!BODY_FIELDS.has(name)) return unknownName(name, '');
@@ -106,11 +108,17 @@ export function validateGeminiRequest(body: unknown): string | undefined {
       const kinds = DATA_FIELDS.filter((field) => part?.[field] !== undefined);
       if (kinds.length !== 1) return `* GenerateContentRequest.contents[${i}].parts[${j}].data: required oneof field 'data' must have one initialized field`;
       for (const name of Object.keys(part)) if (!DATA_FIELDS.includes(name) && name !== 'thought' && name !== 'thoughtSignature') return unknownName(name, `contents[${i}].parts[${j}]`);
+      if (part.inlineData !== undefined && (typeof part.inlineData.mimeType !== 'string' || typeof part.inlineData.data !== 'string')) {
+        return `* GenerateContentRequest.contents[${i}].parts[${j}].inline_data: mime_type and data are required`;
+      }
       if (part.functionResponse !== undefined && (typeof part.functionResponse.name !== 'string' || typeof part.functionResponse.response !== 'object')) {
         return `* GenerateContentRequest.contents[${i}].parts[${j}].function_response: name and response are required`;
       }
     }
     const calls = content.parts.filter((p: Record<string, any>) => p.functionCall !== undefined);
+    if (options.requireThoughtSignatures && calls.length > 0 && typeof calls[0].thoughtSignature !== 'string') {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${String(calls[0].functionCall.name)}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
     if (calls.length > 0) {
       const afterUserOrResponse = previous === undefined || previous.role === 'user';
       if (role !== 'model' || !afterUserOrResponse) {
@@ -182,7 +190,7 @@ export async function startFakeGemini(model: GeminiModel, options: FakeGeminiOpt
     const url = new URL(recorded.url, 'http://fake');
     const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
     if (recorded.method !== 'POST' || !match) return geminiError(res, 404, 'NOT_FOUND', `no route ${recorded.method} ${url.pathname}`);
-    const problem = validateGeminiRequest(recorded.json);
+    const problem = validateGeminiRequest(recorded.json, options);
     if (problem) return geminiError(res, 400, 'INVALID_ARGUMENT', problem);
     const modelName = decodeURIComponent(match[1]!);
     const turn = model(recorded.json as GeminiRequestBody, modelName, recorded);
