@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import OpenAI from 'openai';
 import { openAIReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
-import { bearer, call, chatBody, sha256, waitForUsage, type Answer } from './support.ts';
+import { bearer, call, chatBody, readUsage, sha256, until, type Answer } from './support.ts';
 
 const token = (name: string) => `sk-sy-${name}-${sha256(name).slice(0, 40)}`;
 
@@ -197,13 +197,15 @@ describe('model allow-lists (gateway in-process, fake upstreams)', function () {
 
   it('a refused model is recorded (status 403, an error) and does not use up the key\'s rpm', async () => {
     // `limited` has rpm 1: three 403s first, then its one allowed request still passes.
-    const before = (await waitForUsage(gw.usageDir, 0)).length;
     for (let i = 0; i < 3; i++) {
       expect((await call(`${gw.url}/v1/chat/completions`, { headers: bearer(token('limited')), body: chatBody('pool') })).status).to.equal(403);
     }
     const ok = await call(`${gw.url}/v1/chat/completions`, { headers: bearer(token('limited')), body: chatBody('b/gpt-4o') });
     expect(ok.status, ok.text).to.equal(200);
-    const lines = (await waitForUsage(gw.usageDir, before + 4)).slice(before);
+    const lines = await until(async () => {
+      const mine = (await readUsage(gw.usageDir)).filter((l) => l.key === 'limited');
+      return mine.length >= 4 && mine;
+    }, 'the four usage lines of the limited key');
     const refused = lines.filter((l) => l.status === 403);
     expect(refused).to.have.length(3);
     for (const l of refused) {
