@@ -52,6 +52,8 @@ export interface Caller {
   /** How the caller's protocol says "finished normally" and "finished to call tools". */
   textFinish: string;
   toolFinish: string;
+  /** ... and "stopped at the token limit". */
+  lengthFinish: string;
   /** False where the client does not echo tool call ids back (Ollama's Message type has none). */
   keepsIds: boolean;
   /** The usage this caller must see for a reply whose gateway-convention usage is `u`. */
@@ -154,7 +156,7 @@ export function chatCaller(url: string, token: string, ids = new RequestIds()): 
   }
 
   return {
-    name: 'chat', title: 'Chat Completions', route: 'chat_completions', textFinish: 'stop', toolFinish: 'tool_calls', keepsIds: true,
+    name: 'chat', title: 'Chat Completions', route: 'chat_completions', textFinish: 'stop', toolFinish: 'tool_calls', lengthFinish: 'length', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {
@@ -224,7 +226,7 @@ export function responsesCaller(url: string, token: string, ids = new RequestIds
   }
 
   return {
-    name: 'responses', title: 'Responses', route: 'responses', textFinish: 'completed/message', toolFinish: 'completed/function_call', keepsIds: true,
+    name: 'responses', title: 'Responses', route: 'responses', textFinish: 'completed/message', toolFinish: 'completed/function_call', lengthFinish: 'incomplete/message', keepsIds: true,
     expectedUsage: (u) => ({ input: u.input, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { instructions: SYSTEM_PROMPT, max_output_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {
@@ -282,7 +284,7 @@ export function messagesCaller(url: string, token: string, ids = new RequestIds(
   }
 
   return {
-    name: 'messages', title: 'Messages', route: 'messages', textFinish: 'end_turn', toolFinish: 'tool_use', keepsIds: true,
+    name: 'messages', title: 'Messages', route: 'messages', textFinish: 'end_turn', toolFinish: 'tool_use', lengthFinish: 'max_tokens', keepsIds: true,
     // Anthropic's input_tokens leaves out cache reads (spec section 6).
     expectedUsage: (u) => ({ input: u.input - u.cached, output: u.output, cached: u.cached }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'user', content: prompt }], stream, false, { system: SYSTEM_PROMPT, max_tokens: MAX_TOKENS, temperature: TEMPERATURE }),
@@ -339,7 +341,7 @@ export function ollamaCaller(url: string, token: string, ids = new RequestIds())
   }
 
   return {
-    name: 'ollama', title: 'Ollama', route: 'ollama_chat', textFinish: 'stop', toolFinish: 'stop', keepsIds: false,
+    name: 'ollama', title: 'Ollama', route: 'ollama_chat', textFinish: 'stop', toolFinish: 'stop', lengthFinish: 'length', keepsIds: false,
     expectedUsage: (u) => ({ input: u.input, output: u.output }),
     ask: (model, prompt, stream) => turn(model, [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }], stream, false, { num_predict: MAX_TOKENS, temperature: TEMPERATURE }),
     async toolRoundTrip(model, stream, { prompt = TOOL_PROMPT, reasoning = false } = {}) {

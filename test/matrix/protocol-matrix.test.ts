@@ -12,7 +12,7 @@ import { CALLER_NAMES, makeCallers, type Caller, type CallerName, type Turn } fr
 import { MODELS, MOCK_REPLY, startMatrix, type Matrix, type UpstreamName } from './matrix-gateway.ts';
 import { checkPlainRequest, checkRequestLine, checkToolResultSent, checkToolsOffered } from './upstream-checks.ts';
 import {
-  ANTHROPIC_USAGE, FAKE_ARGS, GEMINI_USAGE, greeting, LONDON_RESULT, OPENAI_USAGE, PARALLEL_ARGS, PARALLEL_PROMPT, PLAIN_PROMPT, TOOL_PROMPT,
+  ANTHROPIC_USAGE, CUT_SHORT, FAKE_ARGS, LONG_PROMPT, GEMINI_USAGE, greeting, LONDON_RESULT, OPENAI_USAGE, PARALLEL_ARGS, PARALLEL_PROMPT, PLAIN_PROMPT, TOOL_PROMPT,
   THOUGHT, THOUGHT_SIGNATURE, TOOL_RESULT, weatherAnswer, weatherReport, weatherTool, type GatewayUsage,
 } from './weather-models.ts';
 
@@ -77,6 +77,15 @@ describe('protocol matrix: inbound protocol x upstream type x scenario', () => {
               checkRequestLine(upstream, requests[0]!, stream, matrix.keys);
               checkPlainRequest(upstream, requests[0]!, PLAIN_PROMPT);
             }
+          });
+        }
+
+        for (const stream of upstream === 'mock' ? [] : [false, true]) {
+          it(`${stream ? 'streamed ' : ''}reply cut short by the token limit: the ${callerName} client reads its own length finish`, async () => {
+            const caller = callers[callerName];
+            const turn = await caller.ask(model, LONG_PROMPT, stream);
+            expect(turn.text).to.equal(CUT_SHORT);
+            expect(turn.finish).to.equal(caller.lengthFinish);
           });
         }
 

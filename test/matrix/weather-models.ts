@@ -17,6 +17,9 @@ export const TOOL_RESULT = 'sunny, 21 C';
 /** Streams start answering, then the upstream fails mid-stream. */
 export const BREAK_PROMPT = 'Start answering, then break down.';
 export const MIDSTREAM_FAILURE = 'fake upstream overloaded mid-stream';
+/** The fakes stop this one at their token limit. */
+export const LONG_PROMPT = 'Tell me a very long story.';
+export const CUT_SHORT = 'Once upon a time';
 /** Sent with every plain question, to check where each protocol puts them. */
 export const SYSTEM_PROMPT = 'You are terse.';
 export const MAX_TOKENS = 300;
@@ -148,10 +151,10 @@ export function openAIWeatherModel(apiKey: string): FakeHandler {
     else if (textOf(last.content).includes(FAIL_PROMPT)) return openAIError(res, 400, UPSTREAM_REFUSAL, 'messages');
     else if (body.tools && body.tools.length > 0) {
       calls = callsFor(textOf(last.content)).map((args, i) => ({ id: openAIId(i), name: weatherTool.name, arguments: JSON.stringify(args) }));
-    } else text = greeting('OpenAI');
+    } else text = textOf(last.content).includes(LONG_PROMPT) ? CUT_SHORT : greeting('OpenAI');
     const breakDown = textOf(last.content).includes(BREAK_PROMPT);
     const call = calls[0];
-    const finish = call ? 'tool_calls' : 'stop';
+    const finish = call ? 'tool_calls' : text === CUT_SHORT ? 'length' : 'stop';
     const base = { id: 'chatcmpl-FakeMatrix', created: 1_750_000_000, model: body.model, system_fingerprint: 'fp_fake' };
 
     if (body.stream !== true) {
@@ -236,6 +239,7 @@ function anthropicTurn(body: AnthropicRequestBody): ReturnType<AnthropicModel> {
     };
   }
   const failMidStream = textOf(blocks).includes(BREAK_PROMPT) ? { failMidStream: { type: 'overloaded_error', message: MIDSTREAM_FAILURE } } : {};
+  if (textOf(blocks).includes(LONG_PROMPT)) return { content: [{ type: 'text', text: CUT_SHORT }], stop_reason: 'max_tokens', usage: anthropicUsage() };
   return { content: [{ type: 'text', text: greeting('Anthropic') }], stop_reason: 'end_turn', usage: anthropicUsage(), ...failMidStream };
 }
 
@@ -275,5 +279,6 @@ function geminiTurn(body: GeminiRequestBody): ReturnType<GeminiModel> {
     return { parts, finishReason: 'STOP', usage: geminiUsage() };
   }
   const failMidStream = textOf(last.parts).includes(BREAK_PROMPT) ? { failMidStream: { status: 503, grpcStatus: 'UNAVAILABLE', message: MIDSTREAM_FAILURE } } : {};
+  if (textOf(last.parts).includes(LONG_PROMPT)) return { parts: [{ text: CUT_SHORT }], finishReason: 'MAX_TOKENS', usage: geminiUsage() };
   return { parts: [{ text: greeting('Gemini') }], finishReason: 'STOP', usage: geminiUsage(), ...failMidStream };
 }
