@@ -188,6 +188,59 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
     });
   });
 
+  describe('bad input is a clear 400 in the caller protocol, and nothing goes upstream', () => {
+    const url = () => matrix.gw.url;
+    const openai = () => new OpenAI({ apiKey: TEST_TOKEN, baseURL: `${url()}/v1`, maxRetries: 0 });
+    const anthropic = () => new Anthropic({ apiKey: TEST_TOKEN, baseURL: url(), maxRetries: 0 });
+    const ollama = () => new Ollama({ host: url(), headers: { Authorization: `Bearer ${TEST_TOKEN}` } });
+    const cases: Array<{ caller: CallerName; what: string; upstream: FakeUpstreamName; send: () => Promise<unknown>; says: RegExp }> = [
+      {
+        caller: 'chat', what: 'a tool result no call asked for', upstream: 'anthropic', says: /call_nowhere/,
+        send: () => openai().chat.completions.create({ model: MODELS.anthropic.id, messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: 'call_nowhere', content: 'x' }] }),
+      },
+      {
+        caller: 'chat', what: 'an unknown content part type', upstream: 'gemini', says: /hologram/,
+        send: () => openai().chat.completions.create({ model: MODELS.gemini.id, messages: [{ role: 'user', content: [{ type: 'hologram', data: 'x' }] as unknown as OpenAI.Chat.Completions.ChatCompletionContentPart[] }] }),
+      },
+      {
+        caller: 'responses', what: 'previous_response_id (stored state)', upstream: 'anthropic', says: /stateless/i,
+        send: () => openai().responses.create({ model: MODELS.anthropic.id, input: 'hi', previous_response_id: 'resp_123' }),
+      },
+      {
+        caller: 'responses', what: 'a function_call_output no call asked for', upstream: 'gemini', says: /call_nowhere/,
+        send: () => openai().responses.create({ model: MODELS.gemini.id, input: [{ role: 'user', content: 'hi' }, { type: 'function_call_output', call_id: 'call_nowhere', output: 'x' }] }),
+      },
+      {
+        caller: 'messages', what: 'a tool_result no tool_use asked for', upstream: 'openai', says: /toolu_nowhere/,
+        send: () => anthropic().messages.create({ model: MODELS.openai.id, max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_nowhere', content: 'x' }] }] }),
+      },
+      {
+        caller: 'messages', what: 'an unknown block type', upstream: 'gemini', says: /hologram/,
+        send: () => anthropic().messages.create({ model: MODELS.gemini.id, max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'hologram', data: 'x' }] as unknown as Anthropic.ContentBlockParam[] }] }),
+      },
+      {
+        caller: 'ollama', what: 'a tool message with no call before it', upstream: 'anthropic', says: /tool/,
+        send: () => ollama().chat({ model: MODELS.anthropic.id, stream: false, messages: [{ role: 'user', content: 'hi' }, { role: 'tool', content: 'x', tool_name: 'get_weather' }] }),
+      },
+      {
+        caller: 'ollama', what: 'an image that is not an image', upstream: 'openai', says: /PNG|image/,
+        send: () => ollama().chat({ model: MODELS.openai.id, stream: false, messages: [{ role: 'user', content: 'hi', images: [Buffer.from('plain text, not a picture').toString('base64')] }] }),
+      },
+    ];
+    for (const c of cases) {
+      it(`${c.caller} -> ${c.upstream}: ${c.what}`, async () => {
+        const fake = matrix.fakes[c.upstream];
+        const before = fake.requests.length;
+        const error = await c.send().then(() => expect.fail('the request should have been refused'), (e: unknown) => e);
+        const seen = readError(c.caller, error);
+        expect(seen.status).to.equal(400);
+        expect(seen.shapeOk, 'error shape').to.equal(true);
+        expect(seen.message).to.match(c.says);
+        expect(fake.requests.length - before, 'nothing sent upstream').to.equal(0);
+      });
+    }
+  });
+
   describe('Chat Completions streams without stream_options.include_usage', () => {
     for (const upstream of [...FAKES, 'mock'] as const) {
       it(`${upstream}: the client gets no usage chunk, the usage line still has the upstream counts`, async () => {
@@ -254,13 +307,34 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
     }
   });
 
-  describe('Ollama listing and the /ollama/{key} path form', () => {
+  describe('Ollama listing, /api/generate and the /ollama/{key} path form', () => {
     it('GET /api/tags lists exactly the models the key may use', async () => {
       const own = await new Ollama({ host: matrix.gw.url, headers: { Authorization: `Bearer ${TEST_TOKEN}` } }).list();
       expect(own.models.map((m) => m.name).sort()).to.deep.equal(Object.values(MODELS).map((m) => m.id).sort());
       const other = await new Ollama({ host: matrix.gw.url, headers: { Authorization: `Bearer ${OTHER_TOKEN}` } }).list();
       expect(other.models.map((m) => m.name)).to.deep.equal([MODELS.mock.id]);
     });
+
+    for (const upstream of [...FAKES, 'mock'] as const) {
+      it(`/api/generate -> ${upstream}: plain and streamed, logged as ollama_generate`, async () => {
+        const client = new Ollama({ host: matrix.gw.url, headers: { Authorization: `Bearer ${TEST_TOKEN}` }, fetch: ids.fetch });
+        const expected = upstream === 'mock' ? MOCK_REPLY : greeting(upstream === 'openai' ? 'OpenAI' : upstream === 'anthropic' ? 'Anthropic' : 'Gemini');
+        const reply = await client.generate({ model: MODELS[upstream].id, prompt: PLAIN_PROMPT, system: 'You are terse.', stream: false });
+        expect(reply.response).to.equal(expected);
+        expect(reply.done_reason).to.equal('stop');
+        let streamed = '';
+        let last;
+        for await (const part of await client.generate({ model: MODELS[upstream].id, prompt: PLAIN_PROMPT, stream: true })) {
+          streamed += part.response;
+          if (part.done) last = part;
+        }
+        expect(streamed).to.equal(expected);
+        expect(last?.done_reason).to.equal('stop');
+        if (upstream !== 'mock') expect(last?.eval_count).to.equal(USAGE[upstream].output);
+        const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+        expect(line).to.include({ route: 'ollama_generate', provider: MODELS[upstream].provider, status: 200, stream: true, error: null });
+      });
+    }
 
     it('/ollama/{key}/api/chat and /api/tags authenticate by the key in the path', async () => {
       const client = new Ollama({ host: `${matrix.gw.url}/ollama/${TEST_TOKEN}`, fetch: ids.fetch });
