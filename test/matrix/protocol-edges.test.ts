@@ -269,8 +269,18 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
     }
   });
 
+  it('Messages to an Anthropic upstream passes the body through byte for byte, apart from model', async () => {
+    const raw = '{ "model" : "an/claude", "max_tokens": 64,\n "messages": [{"role":"user","content":"hi \\u00e9"}], "x_unknown": {"keep": [1, 2.50]}, "stream": false }';
+    const fake = matrix.fakes.anthropic;
+    const before = fake.requests.length;
+    const response = await fetch(`${matrix.gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': TEST_TOKEN, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: raw });
+    expect(response.status).to.equal(200);
+    expect(((await response.json()) as { content: Array<{ text: string }> }).content[0]!.text).to.equal(greeting('Anthropic'));
+    expect(fake.requests.slice(before).map((r) => r.body)).to.deep.equal([raw.replace('"an/claude"', `"${MODELS.anthropic.upstream}"`)]);
+  });
+
   describe('POST /v1/messages/count_tokens through the Anthropic SDK', () => {
-    const anthropic = () => new Anthropic({ apiKey: TEST_TOKEN, baseURL: matrix.gw.url, maxRetries: 0 });
+    const anthropic = () => new Anthropic({ apiKey: TEST_TOKEN, baseURL: matrix.gw.url, maxRetries: 0, fetch: ids.fetch });
     const params = (model: string, text: string): Anthropic.MessageCountTokensParams => ({
       model,
       system: 'You are terse.',
@@ -291,6 +301,8 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
       expect(sent[0]!.json).to.deep.include({ model: MODELS.anthropic.upstream, system: 'You are terse.' });
       expect(sent[0]!.json.messages).to.deep.equal([{ role: 'user', content: PLAIN_PROMPT }]);
       expect(sent[0]!.json.tools[0].input_schema.properties).to.have.keys('city', 'unit');
+      const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+      expect(line).to.include({ route: 'count_tokens', provider: 'an', status: 200, error: null });
     });
 
     for (const upstream of ['openai', 'gemini'] as const) {
@@ -303,6 +315,8 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
         expect(short.data.input_tokens).to.be.greaterThan(0);
         expect(long.data.input_tokens).to.be.greaterThan(short.data.input_tokens + (PLAIN_PROMPT.length * 39) / 8);
         expect(fake.requests.length - before, 'nothing sent upstream').to.equal(0);
+        const line = await usageLineFor(matrix.gw.usageDir, ids.last());
+        expect(line).to.include({ route: 'count_tokens', status: 200, error: null });
       });
     }
   });
