@@ -181,6 +181,7 @@ export function geminiStreamChunks(turn: GeminiTurn, model: string, responseId =
 
 /** Starts the fake; `model` decides each reply. */
 export async function startFakeGemini(model: GeminiModel, options: FakeGeminiOptions = {}): Promise<FakeUpstream> {
+  let responses = 0;
   return startFakeUpstream((recorded, res) => {
     const key = recorded.headers['x-goog-api-key'];
     if (typeof key !== 'string' || key === '') {
@@ -195,8 +196,10 @@ export async function startFakeGemini(model: GeminiModel, options: FakeGeminiOpt
     const modelName = decodeURIComponent(match[1]!);
     const turn = model(recorded.json as GeminiRequestBody, modelName, recorded);
     if (isFailure(turn)) return geminiError(res, turn.status, turn.grpcStatus, turn.message);
-    if (match[2] === 'generateContent') return sendJson(res, 200, geminiResponseBody(turn, modelName));
-    const chunks = geminiStreamChunks(turn, modelName);
+    // Every response has its own id, as at Google.
+    const responseId = `fakeGemini${(++responses).toString(36).padStart(6, '0')}`;
+    if (match[2] === 'generateContent') return sendJson(res, 200, geminiResponseBody(turn, modelName, responseId));
+    const chunks = geminiStreamChunks(turn, modelName, responseId);
     if (url.searchParams.get('alt') !== 'sse') return sendJson(res, 200, chunks);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' });
     for (const chunk of turn.failMidStream ? chunks.slice(0, 1) : chunks) res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
