@@ -56,6 +56,20 @@ export function createApp(deps: AppDeps): express.Express {
     middleware(req, res, next);
   });
 
+  // settings.log.requests: one line per request, the path without its query
+  // (the logger also scrubs /ollama/{key}).
+  app.use((req, res, next) => {
+    if (!store.current()?.settings.log.requests) return next();
+    const started = performance.now();
+    res.once('finish', () => {
+      log.info('request', {
+        method: req.method, path: req.path, status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10, request_id: res.getHeader('x-request-id'),
+      });
+    });
+    next();
+  });
+
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/readyz', (_req, res) => {
     const snapshot = store.current();

@@ -80,7 +80,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!result.ok) throw new ConfigLoadError(result.errors.map(formatConfigError));
     store.swap(result.snapshot);
     if (options.watch !== false) {
-      const watcher = await watchConfigFolder(dir, store, { onReload }, { debounceMs: options.watchDebounceMs });
+      const watcher = watchConfigFolder(dir, store, { onReload }, { debounceMs: options.watchDebounceMs });
+      // Serve only once the watcher has scanned the folder: an edit made right
+      // after start (a key revoked) must not slip past it.
+      await watcher.ready;
       stopSource = () => watcher.close();
     }
   }
@@ -120,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       redisUrl: limitSettings.redisUrl,
       onRedisError: limitSettings.onRedisError,
       recoveredSpend: { asOf: now.getTime(), byKey: spend },
+      hooks: { onRedisError: () => metrics.limitStoreError() },
     });
   }
 

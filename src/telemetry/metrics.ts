@@ -126,6 +126,12 @@ const usageWriteErrors = new Counter({
   registers: [registry],
 });
 
+const limitStoreErrors = new Counter({
+  name: 'switchyard_limits_redis_errors_total',
+  help: 'Admissions or finishes that could not reach the shared limit store (Redis); on_redis_error decides allow or deny.',
+  registers: [registry],
+});
+
 const usageDroppedLines = new Counter({
   name: 'switchyard_usage_dropped_lines_total',
   help: 'Usage lines dropped because the usage log buffer was full (disk too slow or failing).',
@@ -334,6 +340,11 @@ export const metrics = {
   /** An append to the usage log failed. */
   usageWriteError(): void {
     usageWriteErrors.inc();
+  },
+
+  /** The shared limit store (Redis) could not be used for one admission or finish. */
+  limitStoreError(): void {
+    limitStoreErrors.inc();
   },
 
   /** The usage log buffer was full and `count` lines were dropped. */
