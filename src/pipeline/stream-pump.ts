@@ -116,6 +116,10 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
       // Some OpenAI-compatible servers close after the finish chunk without [DONE].
       if (route.protocol === 'openai-chat' && FINISHED.test(event.data)) sawEnd = true;
       if (route.protocol === 'anthropic' && event.event === 'message_stop') sawEnd = true;
+      if (isPassThroughError(route.protocol, event)) {
+        upstreamError = { status: 502, type: 'api_error', message: errorMessageOf(event.data) };
+        sawEnd = true;
+      }
       if (event.data.includes('"usage"')) {
         const found = safeUsage(extractUsage, event.data);
         if (found) usage = mergeUsage(usage, found);
@@ -126,6 +130,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     let out = '';
     for (const ir of decoder!.decode(event) as StreamEvent[]) {
       if (ir.type === 'usage') usage = ir.usage;
+      else if (ir.type === 'error') upstreamError = { status: ir.status, type: ir.errorType, message: ir.message };
       out += encoder!.encode(ir);
     }
     if (decoder!.done) sawEnd = true;
@@ -133,6 +138,8 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   };
 
   let failure: GatewayError | undefined;
+  /** An error the upstream itself sent mid-stream; already passed on to the client. */
+  let upstreamError: GatewayError | undefined;
   try {
     let text = firstText;
     for (;;) {
@@ -174,6 +181,14 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     ex.status = 499;
     return { status: 200, outcome: 'ok', served: true };
   }
+  if (upstreamError && !failure) {
+    // The client already has the upstream's error event; record it, add nothing.
+    reply.abort();
+    ex.error = upstreamError.message;
+    ex.status = upstreamError.status >= 500 ? upstreamError.status : 502;
+    res.end();
+    return { status: 200, outcome: 'http_5xx', served: true };
+  }
   if (failure) {
     reply.abort();
     ex.error = failure.message;
@@ -205,4 +220,18 @@ function mergeUsage(previous: TokenUsage | undefined, next: TokenUsage): TokenUs
     cacheWrite: next.cacheWrite || previous.cacheWrite,
     reasoning: next.reasoning || previous.reasoning,
   };
+}
+
+/** An error event in a same-protocol stream: OpenAI `data: {"error":…}`, Anthropic `event: error`. */
+function isPassThroughError(protocol: string, event: WireEvent): boolean {
+  if (protocol === 'anthropic') return event.event === 'error';
+  return event.data.startsWith('{"error"');
+}
+
+function errorMessageOf(data: string): string {
+  try {
+    const body = JSON.parse(data) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string') return `upstream error mid-stream: ${body.error.message}`;
+  } catch { /* not JSON */ }
+  return 'upstream error mid-stream';
 }

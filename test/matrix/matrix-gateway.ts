@@ -65,6 +65,8 @@ export async function startMatrix(): Promise<Matrix> {
     models:
       echo: { reply: ${JSON.stringify(MOCK_REPLY)} }
 `,
+    // The matrix breaks streams on purpose many times; circuits must not open on it.
+    '30-policies.yaml': 'policies:\n  default:\n    circuit_breaker: { failures: 100000, window_s: 1, cooldown_s: 1 }\n',
     'keys/keys.yaml': `keys:
   test:
     sha256: ${sha256(TEST_TOKEN)}

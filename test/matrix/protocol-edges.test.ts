@@ -138,14 +138,8 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
           expect(failure).to.contain(MIDSTREAM_FAILURE);
         });
 
-        const passThrough = (callerName === 'chat' && upstream === 'openai') || (callerName === 'messages' && upstream === 'anthropic');
-        const usageIt = passThrough ? it : it.skip;
-        // BUG (src/pipeline/stream-pump.ts): on a translated stream, an upstream error event (Anthropic `event: error`,
-        // Gemini `{"error":...}` chunk, OpenAI `data: {"error":...}`) is decoded to an IR error event and encoded for the
-        // client, but pumpStream never records it: ex.error stays null, ex.status stays 200 and the attempt returns
-        // outcome 'ok' (circuit breaker success, upstream metric outcome ok). Spec section 6: `error` is null exactly
-        // when the request succeeded. Only the pass-through pairs (chat<-openai, messages<-anthropic) record it today.
-        usageIt(`${callerName} <- ${upstream} breaking mid-stream: the usage line records the failure`, async () => {
+        // Translated and pass-through streams alike: `error` is null exactly when the request succeeded.
+        it(`${callerName} <- ${upstream} breaking mid-stream: the usage line records the failure`, async () => {
           await streamUntilBroken(callerName, matrix.gw.url, ids, MODELS[upstream].id);
           const line = await usageLineFor(matrix.gw.usageDir, ids.last());
           expect(line).to.include({ route: callers[callerName].route, provider: MODELS[upstream].provider, stream: true });

@@ -140,14 +140,9 @@ describe('protocol matrix: inbound protocol x upstream type x scenario', () => {
 
         // Reasoning across protocols: the caller asks its way, sees the thoughts, and the round trip still works.
         for (const stream of upstream === 'anthropic' || upstream === 'gemini' ? [false, true] : []) {
-          // BUG (src/formats/anthropic/encode-anthropic-request.ts): Chat Completions and Ollama callers cannot send
-          // Anthropic's thinking signature back, so the replayed assistant tool_use turn has no signed thinking block,
-          // yet the encoder still sends `thinking: {type: enabled}` on the follow-up request. The real API refuses that
-          // with 400 "Expected `thinking` or `redacted_thinking`, but found `text`/`tool_use`. When `thinking` is enabled,
-          // a final `assistant` message must start with a thinking block ... To avoid this requirement, disable `thinking`".
-          // It should leave thinking off when the assistant turn being answered has no signed thinking block.
-          const unsignedReplay = upstream === 'anthropic' && (callerName === 'chat' || callerName === 'ollama');
-          (unsignedReplay ? it.skip : it)(`${stream ? 'streamed ' : ''}tool call round trip with reasoning on: the ${callerName} client sees ${upstream}'s thoughts and the replay is accepted`, async () => {
+          // Callers that cannot carry Anthropic's thinking signature (Chat, Ollama) replay an unsigned tool turn:
+          // the encoder must turn thinking off for it, or the real API refuses the request.
+          it(`${stream ? 'streamed ' : ''}tool call round trip with reasoning on: the ${callerName} client sees ${upstream}'s thoughts and the replay is accepted`, async () => {
             const caller = callers[callerName];
             const { result: { first, final }, requests } = await during(upstream, () => caller.toolRoundTrip(model, stream, { reasoning: true }));
             expect(first.reasoning).to.equal(THOUGHT);

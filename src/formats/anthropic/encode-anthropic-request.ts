@@ -30,6 +30,11 @@ export function encodeAnthropicRequest(request: ChatRequest, upstreamModel: stri
     budget = maxTokens - 1;
     if (budget < MIN_THINKING_BUDGET) budget = undefined;
   }
+  // Anthropic requires an assistant tool-use turn to open with its signed
+  // thinking block while thinking is on. Callers that cannot carry the
+  // signature (Chat Completions, Ollama, other upstreams' reasoning) would be
+  // refused with a 400, so such a turn turns thinking off for this request.
+  if (budget !== undefined && replaysUnsignedToolTurn(request)) budget = undefined;
   if (maxTokens < 1) maxTokens = 1;
   body.max_tokens = maxTokens;
 
@@ -70,4 +75,16 @@ export function encodeAnthropicRequest(request: ChatRequest, upstreamModel: stri
   if (request.user !== undefined) body.metadata = { user_id: request.user };
   if (request.stream) body.stream = true;
   return body;
+}
+
+/** Does the latest assistant turn call tools without a signed reasoning part? */
+function replaysUnsignedToolTurn(request: ChatRequest): boolean {
+  for (let i = request.messages.length - 1; i >= 0; i--) {
+    const message = request.messages[i]!;
+    if (message.role !== 'assistant') continue;
+    const callsTools = message.content.some((part) => part.type === 'tool_call');
+    const signed = message.content.some((part) => part.type === 'reasoning' && !!part.signature);
+    return callsTools && !signed;
+  }
+  return false;
 }
