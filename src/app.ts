@@ -3,6 +3,7 @@
 // the end, so a reload never changes the rules under a request in flight.
 
 import express, { type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot } from './config/snapshot.ts';
 import type { ConfigStore } from './config/store.ts';
 import { authenticate, presentedToken } from './http/auth.ts';
@@ -34,8 +35,38 @@ export interface AppDeps {
 }
 
 type Handler = (ex: Exchange, req: Request, res: Response, signal: AbortSignal) => Promise<void>;
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+type FastHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * The server's request handler. The model routes are the hot path: when no
+ * per-request middleware is configured (CORS, request log), they are
+ * dispatched by exact path from a Map, skipping express's router and its
+ * request/response decoration; everything else goes through express.
+ */
+export function createRequestHandler(deps: AppDeps): NodeHandler {
+  const { app, fastRoutes } = buildApp(deps);
+  return (req, res) => {
+    const settings = deps.store.current()?.settings;
+    if (settings && settings.cors.origins.length === 0 && !settings.log.requests) {
+      const url = req.url ?? '';
+      const q = url.indexOf('?');
+      const handler = fastRoutes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+      if (handler) {
+        handler(req, res).catch((err: unknown) => { log.error('request failed', { error: err as Error }); res.destroy(); });
+        return;
+      }
+    }
+    app(req, res);
+  };
+}
 
 export function createApp(deps: AppDeps): express.Express {
+  return buildApp(deps).app;
+}
+
+function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string, FastHandler> } {
+  const fastRoutes = new Map<string, FastHandler>();
   const { store, runtime } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -93,14 +124,15 @@ export function createApp(deps: AppDeps): express.Express {
       const snapshot = store.current();
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
       if (!snapshot || !deps.accepting()) {
-        res.setHeader('connection', 'close');
         const message = snapshot ? 'the gateway is shutting down' : 'no valid config is loaded yet';
-        res.status(503).json(renderError(style, gatewayError(503, message)));
+        const body = JSON.stringify(renderError(style, gatewayError(503, message)));
+        res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        res.end(body);
         return;
       }
       const ex = new Exchange(routeName ?? 'models', snapshot, requestId);
       res.setHeader('x-request-id', ex.requestId);
-      const pathToken = typeof req.params.key === 'string' ? req.params.key : undefined;
+      const pathToken = typeof req.params?.key === 'string' ? req.params.key : undefined;
       const auth = authenticate(snapshot, presentedToken(req, pathToken));
       if (!auth.ok) {
         sendError(res, ex, style, gatewayError(401, auth.message, 'invalid_api_key'));
@@ -136,7 +168,12 @@ export function createApp(deps: AppDeps): express.Express {
     await handleModelRequest(runtime, ex, route, res, text, body, signal);
   };
 
-  const register = (path: string, route: InboundRoute) => app.post(path, guarded(route.name, route.style, modelRoute(route)));
+  const register = (path: string, route: InboundRoute) => {
+    const handler = guarded(route.name, route.style, modelRoute(route));
+    app.post(path, handler);
+    // Exact paths only: /ollama/:key/... stays with express, which extracts the key.
+    if (!path.includes(':')) fastRoutes.set(`POST ${path}`, handler as unknown as FastHandler);
+  };
   register('/v1/chat/completions', chatCompletionsRoute);
   register('/chat/completions', chatCompletionsRoute);
   register('/v1/embeddings', embeddingsRoute);
@@ -185,5 +222,5 @@ export function createApp(deps: AppDeps): express.Express {
     const style: ErrorStyle = req.path.startsWith('/api/') || req.path.startsWith('/ollama/') ? 'ollama' : req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
     res.status(404).json(renderError(style, gatewayError(404, `no route for ${req.method} ${req.path}`)));
   });
-  return app;
+  return { app, fastRoutes };
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp } from './app.ts';
+import { createRequestHandler } from './app.ts';
 import { formatConfigError, loadConfig } from './config/load.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
@@ -135,9 +135,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const live = new Runtime(recorder, limiter);
   runtime = live;
-  const app = createApp({ store, runtime: live, today, accepting: () => accepting });
+  const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting });
 
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, app);
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, handler);
   const host = options.host ?? process.env.SWITCHYARD_HOST ?? first.settings.listen.host;
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : first.settings.listen.port);
   await new Promise<void>((resolveListen, reject) => {
