@@ -61,6 +61,9 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     }
     await new Promise<void>((resolve) => {
       const stop = () => {
+        // Hard limit: the drain, plus a few seconds for flushing, then exit regardless.
+        const drainMs = gateway.store.current()?.settings.shutdown.drainMs ?? 30_000;
+        setTimeout(() => process.exit(process.exitCode ?? 0), drainMs + 5000).unref();
         void gateway.shutdown().then(() => {
           // Safety net: a stray handle must not keep a drained gateway alive.
           setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();

@@ -18,11 +18,14 @@ function agentFor(connectMs: number): Agent {
   return agent;
 }
 
-/** Closes every upstream pool (at shutdown, after the drain). */
+/**
+ * Destroys every upstream pool (at shutdown, after the drain). Destroy, not
+ * close: close would wait for upstream calls still open past the drain.
+ */
 export async function closeUpstreamPools(): Promise<void> {
   const all = [...agents.values()];
   agents.clear();
-  await Promise.all(all.map((a) => a.close().catch(() => undefined)));
+  await Promise.all(all.map((a) => a.destroy().catch(() => undefined)));
 }
 
 function classify(err: unknown): TransportError {
