@@ -9,9 +9,9 @@
 import { FormatError } from '../codec.ts';
 import type { StreamDecoder, WireEvent } from '../codec.ts';
 import type { StreamEvent } from '../ir.ts';
-import { finishWithToolCalls } from '../openai-chat/finish-with-tool-calls.ts';
-import { countOf, isRecord } from '../openai-chat/json-reader.ts';
-import type { JsonObject } from '../openai-chat/json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { countOf, isRecord } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 import { fromAnthropicUsage } from './convert-anthropic-usage.ts';
 import type { AnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';

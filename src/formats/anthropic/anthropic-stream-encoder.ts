@@ -11,7 +11,7 @@
 import type { StreamEncoder } from '../codec.ts';
 import type { FinishReason, GatewayError, StreamEvent, TokenUsage } from '../ir.ts';
 import { emptyUsage } from '../ir.ts';
-import { finishWithToolCalls } from '../openai-chat/finish-with-tool-calls.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
 import { formatSse } from '../sse.ts';
 import { toAnthropicUsage } from './convert-anthropic-usage.ts';
 import { encodeAnthropicError } from './encode-anthropic-error.ts';

@@ -2,7 +2,7 @@
 // and cache writes; the gateway's input counts all three (spec section 6).
 
 import type { TokenUsage } from '../ir.ts';
-import { countOf, isRecord } from '../openai-chat/json-reader.ts';
+import { countOf, isRecord } from '../shared/json-reader.ts';
 
 export interface AnthropicUsage {
   input_tokens: number;

@@ -7,9 +7,9 @@
 
 import { FormatError } from '../codec.ts';
 import type { ContentPart, ImageSource, Message } from '../ir.ts';
-import { parseArgumentsObject } from '../openai-chat/json-reader.ts';
-import type { JsonObject } from '../openai-chat/json-reader.ts';
-import { parseDataUrl } from '../openai-chat/parse-data-url.ts';
+import { parseArgumentsObject } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
+import { parseDataUrl } from '../shared/parse-data-url.ts';
 
 type ImageBlock = { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } };
 type TextBlock = { type: 'text'; text: string };

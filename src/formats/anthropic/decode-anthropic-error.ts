@@ -2,7 +2,7 @@
 
 import type { GatewayError } from '../ir.ts';
 import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
-import { isRecord } from '../openai-chat/json-reader.ts';
+import { isRecord } from '../shared/json-reader.ts';
 
 export function decodeAnthropicError(status: number, body: unknown): GatewayError {
   let value = body;

@@ -7,9 +7,9 @@ import type { ChatRequest, ContentPart, ImageSource, Message, ToolChoice, ToolDe
 import {
   isRecord, readArray, readOptionalBoolean, readOptionalInteger, readOptionalNumber, readOptionalString,
   readRecord, readString,
-} from '../openai-chat/json-reader.ts';
-import type { JsonObject } from '../openai-chat/json-reader.ts';
-import { parseDataUrl } from '../openai-chat/parse-data-url.ts';
+} from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
+import { parseDataUrl } from '../shared/parse-data-url.ts';
 
 type Effort = NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>;
 

@@ -3,8 +3,8 @@
 
 import { FormatError } from '../codec.ts';
 import type { ChatResponse, ContentPart } from '../ir.ts';
-import { finishWithToolCalls } from '../openai-chat/finish-with-tool-calls.ts';
-import { argumentsText, isRecord, readArray, readRecord } from '../openai-chat/json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { argumentsText, isRecord, readArray, readRecord } from '../shared/json-reader.ts';
 import { fromAnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 

@@ -10,8 +10,8 @@
 // - temperature is clamped to Anthropic's 0..1 range (OpenAI allows up to 2).
 
 import type { ChatRequest } from '../ir.ts';
-import { matchToolResults } from '../openai-chat/match-tool-results.ts';
-import { reasoningBudget } from '../openai-chat/reasoning-budget.ts';
+import { matchToolResults } from '../shared/match-tool-results.ts';
+import { reasoningBudget } from '../shared/reasoning-budget.ts';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
 import { jsonModeInstruction } from './json-mode-instruction.ts';
 

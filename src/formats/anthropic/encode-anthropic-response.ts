@@ -1,9 +1,9 @@
 // IR reply -> an Anthropic `message` body.
 
 import type { ChatResponse } from '../ir.ts';
-import { finishWithToolCalls } from '../openai-chat/finish-with-tool-calls.ts';
-import { parseArgumentsObject } from '../openai-chat/json-reader.ts';
-import type { JsonObject } from '../openai-chat/json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { parseArgumentsObject } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 import { toAnthropicUsage } from './convert-anthropic-usage.ts';
 import type { AnthropicUsage } from './convert-anthropic-usage.ts';
 import { toAnthropicStopReason } from './map-anthropic-stop-reason.ts';

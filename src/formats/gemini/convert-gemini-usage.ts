@@ -4,7 +4,7 @@
 // prompt added are prompt tokens too.
 
 import type { TokenUsage } from '../ir.ts';
-import { countOf, isRecord } from '../openai-chat/json-reader.ts';
+import { countOf, isRecord } from '../shared/json-reader.ts';
 
 export function fromGeminiUsage(metadata: unknown): TokenUsage | undefined {
   if (!isRecord(metadata)) return undefined;

@@ -3,7 +3,7 @@
 
 import type { GatewayError } from '../ir.ts';
 import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
-import { isRecord } from '../openai-chat/json-reader.ts';
+import { isRecord } from '../shared/json-reader.ts';
 
 const typeOfStatus: Record<string, string> = {
   INVALID_ARGUMENT: 'invalid_request_error',

@@ -3,8 +3,8 @@
 // candidate is an empty reply finished by the content filter.
 
 import type { ChatResponse, FinishReason } from '../ir.ts';
-import { finishWithToolCalls } from '../openai-chat/finish-with-tool-calls.ts';
-import { isRecord, readRecord } from '../openai-chat/json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { isRecord, readRecord } from '../shared/json-reader.ts';
 import { fromGeminiUsage } from './convert-gemini-usage.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { GeminiPartReader } from './read-gemini-parts.ts';

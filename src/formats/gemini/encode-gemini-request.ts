@@ -15,11 +15,11 @@
 
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart, ImageSource, Message } from '../ir.ts';
-import type { JsonObject } from '../openai-chat/json-reader.ts';
-import { parseArgumentsObject } from '../openai-chat/json-reader.ts';
-import { matchToolResults } from '../openai-chat/match-tool-results.ts';
-import { parseDataUrl } from '../openai-chat/parse-data-url.ts';
-import { reasoningBudget } from '../openai-chat/reasoning-budget.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
+import { parseArgumentsObject } from '../shared/json-reader.ts';
+import { matchToolResults } from '../shared/match-tool-results.ts';
+import { parseDataUrl } from '../shared/parse-data-url.ts';
+import { reasoningBudget } from '../shared/reasoning-budget.ts';
 
 export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 

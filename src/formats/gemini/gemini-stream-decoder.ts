@@ -8,8 +8,8 @@
 import { FormatError } from '../codec.ts';
 import type { StreamDecoder, WireEvent } from '../codec.ts';
 import type { StreamEvent, TokenUsage } from '../ir.ts';
-import { finishWithToolCalls } from '../openai-chat/finish-with-tool-calls.ts';
-import { isRecord } from '../openai-chat/json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { isRecord } from '../shared/json-reader.ts';
 import { fromGeminiUsage } from './convert-gemini-usage.ts';
 import { decodeGeminiError } from './decode-gemini-error.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';

@@ -6,7 +6,7 @@
 
 import { FormatError } from '../codec.ts';
 import type { ContentPart } from '../ir.ts';
-import { argumentsText, isRecord } from '../openai-chat/json-reader.ts';
+import { argumentsText, isRecord } from '../shared/json-reader.ts';
 
 export class GeminiPartReader {
   private calls = 0;

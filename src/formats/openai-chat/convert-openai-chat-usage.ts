@@ -2,7 +2,7 @@
 // prompt_tokens includes cached tokens, completion_tokens includes reasoning.
 
 import type { TokenUsage } from '../ir.ts';
-import { countOf, isRecord } from './json-reader.ts';
+import { countOf, isRecord } from '../shared/json-reader.ts';
 
 export interface OpenAIChatUsage {
   prompt_tokens: number;

@@ -3,7 +3,7 @@
 // {"error":"text"}, {"message":...}, {"detail":...} or plain text.
 
 import type { GatewayError } from '../ir.ts';
-import { isRecord } from './json-reader.ts';
+import { isRecord } from '../shared/json-reader.ts';
 
 export function decodeOpenAIChatError(status: number, body: unknown): GatewayError {
   let value = body;

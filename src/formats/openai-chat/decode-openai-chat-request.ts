@@ -9,9 +9,9 @@ import type {
 import {
   describe, isRecord, readArray, readOptionalBoolean, readOptionalInteger, readOptionalNumber,
   readOptionalString, readRecord, readString,
-} from './json-reader.ts';
-import type { JsonObject } from './json-reader.ts';
-import { parseDataUrl } from './parse-data-url.ts';
+} from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
+import { parseDataUrl } from '../shared/parse-data-url.ts';
 
 type Effort = NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>;
 

@@ -5,8 +5,8 @@
 import { FormatError } from '../codec.ts';
 import type { ChatResponse, ContentPart } from '../ir.ts';
 import { fromOpenAIChatUsage } from './convert-openai-chat-usage.ts';
-import { finishWithToolCalls } from './finish-with-tool-calls.ts';
-import { argumentsText, isRecord, readArray, readRecord } from './json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { argumentsText, isRecord, readArray, readRecord } from '../shared/json-reader.ts';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 
 export function decodeOpenAIChatResponse(body: unknown): ChatResponse {

@@ -4,7 +4,7 @@
 
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart, ImageSource, Message } from '../ir.ts';
-import { toDataUrl } from './parse-data-url.ts';
+import { toDataUrl } from '../shared/parse-data-url.ts';
 
 type OpenAIUserPart =
   | { type: 'text'; text: string }

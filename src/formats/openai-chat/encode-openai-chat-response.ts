@@ -4,7 +4,7 @@
 import type { ChatResponse } from '../ir.ts';
 import { toOpenAIChatUsage } from './convert-openai-chat-usage.ts';
 import type { OpenAIChatUsage } from './convert-openai-chat-usage.ts';
-import { finishWithToolCalls } from './finish-with-tool-calls.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
 import { toOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import type { OpenAIFinishReason } from './map-openai-finish-reason.ts';
 

@@ -10,9 +10,9 @@ import type { FinishReason, StreamEvent } from '../ir.ts';
 import { fromOpenAIChatUsage } from './convert-openai-chat-usage.ts';
 import { decodeOpenAIChatError } from './decode-openai-chat-error.ts';
 import { reasoningText } from './decode-openai-chat-response.ts';
-import { finishWithToolCalls } from './finish-with-tool-calls.ts';
-import { isRecord } from './json-reader.ts';
-import type { JsonObject } from './json-reader.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
+import { isRecord } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 
 export class OpenAIChatStreamDecoder implements StreamDecoder {

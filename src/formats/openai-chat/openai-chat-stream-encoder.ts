@@ -10,7 +10,7 @@ import type { FinishReason, GatewayError, StreamEvent, TokenUsage } from '../ir.
 import { toOpenAIChatUsage } from './convert-openai-chat-usage.ts';
 import type { OpenAIChatUsage } from './convert-openai-chat-usage.ts';
 import { encodeOpenAIChatError } from './encode-openai-chat-error.ts';
-import { finishWithToolCalls } from './finish-with-tool-calls.ts';
+import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
 import { toOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import type { OpenAIFinishReason } from './map-openai-finish-reason.ts';
 
