@@ -203,7 +203,9 @@ async function attemptAll(
     const result = await tryMember(ex, route, member, policy, credentialIndex, res, upstreamBody, stream, passThrough, clientAskedUsage, limitHeaders, signal);
     const seconds = (performance.now() - t0) / 1000;
     rt.recorder.attempt(member.provider.name, member.model.upstreamName, result.outcome, seconds);
-    rt.latency.record(member.target, seconds * 1000, result.outcome === 'ok' || result.outcome === 'http_4xx');
+    // A stream's length says nothing about the member's speed: rank streams by time to first byte.
+    const latencyMs = (result.firstByteAt ?? performance.now()) - t0;
+    rt.latency.record(member.target, latencyMs, result.outcome === 'ok' || result.outcome === 'http_4xx');
 
     if (result.outcome === 'ok' || result.served) {
       // Served: the client has the reply (or its start); no failover after this.
@@ -233,6 +235,7 @@ async function attemptAll(
 }
 
 interface TryResult extends AttemptResult {
+  firstByteAt?: number;
   /** The reply reached the client (headers sent): no failover possible whatever happened after. */
   served?: boolean;
   errorText?: string;

@@ -37,6 +37,8 @@ export interface StreamResult {
   outcome: UpstreamOutcome;
   served?: boolean;
   errorText?: string;
+  /** performance.now() when the upstream's first bytes arrived: a stream's latency for least-latency routing. */
+  firstByteAt?: number;
 }
 
 const FIRST_BYTE = Symbol('first-byte-timeout');
@@ -85,6 +87,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     return { status: null, outcome: 'timeout' };
   }
   if (first.done) return { status: 502, outcome: 'http_5xx', errorText: 'upstream closed the stream before any data' };
+  const firstByteAt = performance.now();
   const firstText = textDecoder.decode(first.value, { stream: true });
   for (const keyword of policy.failureKeywords) {
     if (firstText.includes(keyword)) { reply.abort(); return { status: 200, outcome: 'keyword' }; }
@@ -179,7 +182,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     reply.abort();
     ex.error = 'client closed the request';
     ex.status = 499;
-    return { status: 200, outcome: 'ok', served: true };
+    return { status: 200, outcome: 'ok', served: true, firstByteAt };
   }
   if (upstreamError && !failure) {
     // The client already has the upstream's error event; record it, add nothing.
@@ -187,19 +190,19 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     ex.error = upstreamError.message;
     ex.status = upstreamError.status >= 500 ? upstreamError.status : 502;
     res.end();
-    return { status: 200, outcome: 'http_5xx', served: true };
+    return { status: 200, outcome: 'http_5xx', served: true, firstByteAt };
   }
   if (failure) {
     reply.abort();
     ex.error = failure.message;
     ex.status = failure.status;
     if (!res.destroyed) res.end(encoder ? encoder.error(failure) : '');
-    return { status: 200, outcome: failure.status === 504 ? 'timeout' : 'network', served: true };
+    return { status: 200, outcome: failure.status === 504 ? 'timeout' : 'network', served: true, firstByteAt };
   }
   if (!passThrough && !res.destroyed) res.write(encoder!.end());
   if (passThrough && route.protocol === 'openai-chat' && !sawDone && !res.destroyed) res.write('data: [DONE]\n\n');
   res.end();
-  return { status: 200, outcome: 'ok' };
+  return { status: 200, outcome: 'ok', firstByteAt };
 }
 
 function safeUsage(extract: (body: unknown) => TokenUsage | undefined, data: string): TokenUsage | undefined {

@@ -294,6 +294,26 @@ describe('routing data path (openai client -> gateway -> fake upstreams)', () =>
       expect(got.slice(10).filter((p) => p === 'b').length).to.be.at.least(18);
     });
 
+    it('least-latency ranks streams by time to first byte, not by their length', async () => {
+      // a: slow to start (40 ms), then done at once. b: starts at once, then streams for ~100 ms.
+      a.handle((req, res) => { setTimeout(() => openAIStream(req, res, ['a']), 40); });
+      b.handle(async (req, res) => {
+        startStream(res);
+        for (let i = 0; i < 10; i++) { res.write(chunk('gpt-4o', { content: 'b' })); await new Promise((r) => setTimeout(r, 10)); }
+        res.write(chunk('gpt-4o', {}, 'stop'));
+        if (req.json.stream_options?.include_usage) res.write(usageChunk('gpt-4o', 1, 10));
+        res.end('data: [DONE]\n\n');
+      });
+      await start('least-latency', sameTier);
+      const got: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const { data: stream, response } = await client(gw!.url).chat.completions.create({ model: 'pool', messages: [{ role: 'user', content: `q${i}` }], stream: true }).withResponse();
+        for await (const _ of stream);
+        got.push(response.headers.get('x-switchyard-provider')!);
+      }
+      expect(got.slice(4).filter((p) => p === 'b').length).to.be.at.least(7);
+    });
+
     it('sticky keeps a conversation on one member and spreads different users', async () => {
       await start('sticky', '      - { target: a/gpt-4o }\n      - { target: b/gpt-4o }\n');
       const conversation = await served(10, () => ({ messages: [{ role: 'user', content: 'same opening' }] }));
