@@ -6,8 +6,8 @@ import { Ollama } from 'ollama';
 import type { InboundCodec } from '../../../src/formats/codec.ts';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../../../src/formats/ir.ts';
 import { ollamaChatInbound, ollamaGenerateInbound, ollamaTagsBody, ollamaVersionBody } from '../../../src/formats/ollama/index.ts';
-import { startLoopback } from '../openai-responses/loopback-server.ts';
-import type { Loopback, LoopbackReply } from '../openai-responses/loopback-server.ts';
+import { startLoopback } from '../../support/loopback-server.ts';
+import type { Loopback, LoopbackReply } from '../../support/loopback-server.ts';
 
 interface Script {
   events: StreamEvent[];

@@ -6,8 +6,8 @@ import { expect } from 'chai';
 import OpenAI from 'openai';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../../../src/formats/ir.ts';
 import { responsesInbound } from '../../../src/formats/openai-responses/index.ts';
-import { startLoopback } from './loopback-server.ts';
-import type { Loopback, LoopbackReply } from './loopback-server.ts';
+import { startLoopback } from '../../support/loopback-server.ts';
+import type { Loopback, LoopbackReply } from '../../support/loopback-server.ts';
 
 type Script =
   | { kind: 'stream'; events: StreamEvent[]; failWith?: string }
