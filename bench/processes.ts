@@ -127,6 +127,8 @@ export async function startGateway(options: GatewayStart): Promise<Service | str
   const port = await freePort();
   const command = [...pin(options.core), node, ...(options.nodeArgs ?? []), cli, 'serve', '--config', options.configDir, '--host', '127.0.0.1', '--port', String(port)];
   const { child, stderrTail } = launch('gateway', command, { ...process.env, NODE_ENV: 'production', ...options.env }, options.configDir, options.logFile);
+  // Nothing reads the gateway's stdout; drain it so a full pipe can never block its writes.
+  child.stdout!.resume();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {

@@ -14,15 +14,15 @@
 // every aborted client stream was aborted upstream too. Exit 1 on failure.
 
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { percentiles } from './load-client.ts';
 import {
-  establishedTo, machineDescription, memoryBytes, pinningNote, sha256, startGateway, startScript, stopAll, writeConfig, type Service,
+  establishedTo, machineDescription, memoryBytes, pinningNote, root, sha256, startGateway, startScript, stopAll, writeConfig, type Service,
 } from './processes.ts';
 
 const upstreamToken = 'sk-fake-upstream-soak';
@@ -164,12 +164,13 @@ async function drive(gateway: string, from: number, to: number, concurrency: num
 /** GET over a fresh connection that closes, so reading counters does not add sockets to what is counted. */
 function getOnce(url: string): Promise<string> {
   return new Promise((resolveText, reject) => {
-    const req = httpRequest(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+    const req = httpRequest(url, { agent: false, headers: { connection: 'close' }, timeout: 5000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { text += c; });
       res.on('end', () => resolveText(text));
     });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within 5 s`)));
     req.on('error', reject);
     req.end();
   });
@@ -199,8 +200,9 @@ class Inspector {
   }
   call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
     const id = ++this.id;
-    return new Promise((resolveCall) => {
-      this.pending.set(id, resolveCall);
+    return new Promise((resolveCall, reject) => {
+      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method}`)), 10_000);
+      this.pending.set(id, (result) => { clearTimeout(timer); resolveCall(result); });
       this.ws.send(JSON.stringify({ id, method, params }));
     });
   }
@@ -265,7 +267,9 @@ async function main(): Promise<number> {
     const a = await startScript('upstream-a', 'fake-upstream.ts', ['--chunks', '5', '--gap-ms', '1'], 0);
     const b = await startScript('upstream-b', 'fake-upstream.ts', ['--chunks', '5', '--gap-ms', '1'], 0);
     const configDir = writeConfig(join(work, 'gateway.d'), soakConfig(a.url, b.url, join(work, 'usage')));
-    const gateway = await startGateway({ configDir, core: 1, nodeArgs: ['--inspect=127.0.0.1:0'], env: { SOAK_UPSTREAM_KEY: upstreamToken } });
+    const logFile = join(root, 'bench', 'results', 'soak-gateway.log');
+    mkdirSync(dirname(logFile), { recursive: true });
+    const gateway = await startGateway({ configDir, core: 1, nodeArgs: ['--inspect=127.0.0.1:0'], env: { SOAK_UPSTREAM_KEY: upstreamToken }, logFile });
     if (typeof gateway === 'string') {
       process.stderr.write(`soak: ${gateway}\n`);
       return 1;
@@ -283,12 +287,23 @@ async function main(): Promise<number> {
     const before = await sample(gateway, upstreams, inspector);
     process.stdout.write(`after warm-up (${warmup}): heap ${mb(before.heapUsed)}, RSS ${mb(before.rss)}, upstream sockets ${JSON.stringify(before.sockets)}\n`);
 
-    const step = Math.max(1, Math.round((total - warmup) / 6));
+    const step = Math.max(1, Math.round((total - warmup) / 10));
     for (let from = warmup; from < total; from += step) {
       const to = Math.min(total, from + step);
+      const unexpectedBefore = tally.unexpected;
       await drive(gateway.url, from, to, concurrency, dispatcher, tally);
       const elapsed = (performance.now() - started) / 1000;
       process.stdout.write(`  ${to} requests, ${(tally.done / elapsed).toFixed(0)} req/s, RSS ${mb(memoryBytes(gateway.pid, 'VmRSS'))}, unexpected ${tally.unexpected}\n`);
+      // A gateway that died (with the inspector attached, node waits for it to hang up
+      // instead of exiting) or that fails most requests ends the soak at once.
+      const alive = await getOnce(`${gateway.url}/healthz`).then(() => true, () => false);
+      if (!alive || tally.unexpected - unexpectedBefore > (to - from) / 20) {
+        inspector?.close();
+        await new Promise((r) => setTimeout(r, 500));
+        for (const [surprise, n] of tally.surprises) process.stdout.write(`  unexpected: ${surprise} (${n})\n`);
+        process.stdout.write(`FAIL the gateway ${alive ? 'failed most requests' : 'stopped answering'} after ${to} requests; its stderr (${logFile}):\n${gateway.stderrTail()}\n`);
+        return 1;
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     await dispatcher.close();
