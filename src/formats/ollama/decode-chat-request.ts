@@ -5,20 +5,18 @@
 
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart, Message, ToolDefinition } from '../ir.ts';
-import {
-  expectArray, expectObject, expectString, optionalString,
-} from '../openai-responses/json-value.ts';
-import type { JsonObject } from '../openai-responses/json-value.ts';
+import { argumentsText, readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 import { ollamaImage } from './decode-images.ts';
 import { decodeSharedSettings } from './decode-options.ts';
 
 interface PendingCall { id: string; name: string }
 
 export function decodeOllamaChatRequest(body: unknown): ChatRequest {
-  const request = expectObject(body, 'request body');
-  const model = expectString(request.model, 'model');
+  const request = readRecord(body, 'request body');
+  const model = readString(request, 'model', 'request');
   if (model === '') throw new FormatError('model must not be empty');
-  const list = expectArray(request.messages ?? [], 'messages');
+  const list = readArray(request.messages ?? [], 'messages');
   if (list.length === 0) throw new FormatError('messages is empty; Switchyard does not load or unload models');
 
   const system: string[] = [];
@@ -26,9 +24,9 @@ export function decodeOllamaChatRequest(body: unknown): ChatRequest {
   const pending: PendingCall[] = [];
   list.forEach((entry, index) => {
     const where = `messages[${index}]`;
-    const message = expectObject(entry, where);
-    const role = expectString(message.role, `${where}.role`);
-    const content = optionalString(message.content, `${where}.content`) ?? '';
+    const message = readRecord(entry, where);
+    const role = readString(message, 'role', where);
+    const content = readOptionalString(message, 'content', where) ?? '';
     switch (role) {
       case 'system':
         system.push(content);
@@ -59,7 +57,7 @@ export function decodeOllamaChatRequest(body: unknown): ChatRequest {
 function userContent(text: string, message: JsonObject, where: string): ContentPart[] {
   const parts: ContentPart[] = text === '' ? [] : [{ type: 'text', text }];
   if (message.images !== undefined && message.images !== null) {
-    expectArray(message.images, `${where}.images`).forEach((image, index) => {
+    readArray(message.images, `${where}.images`).forEach((image, index) => {
       parts.push({ type: 'image', source: ollamaImage(image, `${where}.images[${index}]`) });
     });
   }
@@ -71,33 +69,29 @@ function assistantContent(text: string, message: JsonObject, where: string, mess
     throw new FormatError(`${where}.images: images are only accepted on user messages`);
   }
   const parts: ContentPart[] = [];
-  const thinking = optionalString(message.thinking, `${where}.thinking`);
+  const thinking = readOptionalString(message, 'thinking', where);
   if (thinking) parts.push({ type: 'reasoning', text: thinking });
   if (text !== '') parts.push({ type: 'text', text });
   if (message.tool_calls !== undefined && message.tool_calls !== null) {
-    expectArray(message.tool_calls, `${where}.tool_calls`).forEach((entry, index) => {
+    readArray(message.tool_calls, `${where}.tool_calls`).forEach((entry, index) => {
       const callWhere = `${where}.tool_calls[${index}]`;
-      const fn = expectObject(expectObject(entry, callWhere).function, `${callWhere}.function`);
-      const name = expectString(fn.name, `${callWhere}.function.name`);
-      const id = optionalString((entry as JsonObject).id, `${callWhere}.id`) || `call_${messageIndex}_${index}`;
+      const call = readRecord(entry, callWhere);
+      const fn = readRecord(call.function, `${callWhere}.function`);
+      const name = readString(fn, 'name', `${callWhere}.function`);
+      const id = readOptionalString(call, 'id', callWhere) || `call_${messageIndex}_${index}`;
       pending.push({ id, name });
+      // Ollama documents an object; a string is taken as JSON text already.
       parts.push({ type: 'tool_call', id, name, arguments: argumentsText(fn.arguments) });
     });
   }
   return parts.length === 0 ? [{ type: 'text', text: '' }] : parts;
 }
 
-function argumentsText(value: unknown): string {
-  if (value === undefined || value === null) return '{}';
-  // Ollama documents an object; a string is taken as JSON text already.
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 /** By id, else by tool name, else the oldest unanswered call: clients that
  *  echo history without the ids we gave still pair up. */
 function answeredCall(message: JsonObject, where: string, pending: PendingCall[]): PendingCall {
-  const byId = optionalString(message.tool_call_id, `${where}.tool_call_id`);
-  const byName = optionalString(message.tool_name, `${where}.tool_name`);
+  const byId = readOptionalString(message, 'tool_call_id', where);
+  const byName = readOptionalString(message, 'tool_name', where);
   let position = byId ? pending.findIndex((call) => call.id === byId) : -1;
   if (position < 0 && byName) position = pending.findIndex((call) => call.name === byName);
   if (position < 0 && pending.length > 0) position = 0;
@@ -111,20 +105,20 @@ function answeredCall(message: JsonObject, where: string, pending: PendingCall[]
 
 function decodeTools(tools: unknown): ToolDefinition[] | undefined {
   if (tools === undefined || tools === null) return undefined;
-  return expectArray(tools, 'tools').map((entry, index) => {
+  return readArray(tools, 'tools').map((entry, index) => {
     const where = `tools[${index}]`;
-    const tool = expectObject(entry, where);
+    const tool = readRecord(entry, where);
     if (tool.type !== undefined && tool.type !== 'function') {
       throw new FormatError(`${where}: tool type '${String(tool.type)}' is not supported; only function tools are`);
     }
-    const fn = expectObject(tool.function, `${where}.function`);
+    const fn = readRecord(tool.function, `${where}.function`);
     const definition: ToolDefinition = {
-      name: expectString(fn.name, `${where}.function.name`),
+      name: readString(fn, 'name', `${where}.function`),
       parameters: fn.parameters === undefined || fn.parameters === null
         ? { type: 'object', properties: {} }
-        : expectObject(fn.parameters, `${where}.function.parameters`),
+        : readRecord(fn.parameters, `${where}.function.parameters`),
     };
-    const description = optionalString(fn.description, `${where}.function.description`);
+    const description = readOptionalString(fn, 'description', `${where}.function`);
     if (description !== undefined) definition.description = description;
     return definition;
   });

@@ -6,28 +6,28 @@
 
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart } from '../ir.ts';
-import { expectArray, expectObject, expectString, optionalString } from '../openai-responses/json-value.ts';
+import { readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
 import { ollamaImage } from './decode-images.ts';
 import { decodeSharedSettings } from './decode-options.ts';
 
 export function decodeOllamaGenerateRequest(body: unknown): ChatRequest {
-  const request = expectObject(body, 'request body');
-  const model = expectString(request.model, 'model');
+  const request = readRecord(body, 'request body');
+  const model = readString(request, 'model', 'request');
   if (model === '') throw new FormatError('model must not be empty');
-  if (optionalString(request.suffix, 'suffix')) {
+  if (readOptionalString(request, 'suffix', 'request')) {
     throw new FormatError('suffix (fill-in-the-middle) is not supported; send the whole prompt');
   }
 
-  const prompt = optionalString(request.prompt, 'prompt') ?? '';
+  const prompt = readOptionalString(request, 'prompt', 'request') ?? '';
   const content: ContentPart[] = prompt === '' ? [] : [{ type: 'text', text: prompt }];
   if (request.images !== undefined && request.images !== null) {
-    expectArray(request.images, 'images').forEach((image, index) => {
+    readArray(request.images, 'images').forEach((image, index) => {
       content.push({ type: 'image', source: ollamaImage(image, `images[${index}]`) });
     });
   }
   if (content.length === 0) throw new FormatError('prompt is empty; Switchyard does not load or unload models');
 
-  const system = optionalString(request.system, 'system');
+  const system = readOptionalString(request, 'system', 'request');
   return {
     model,
     system: system ? [system] : [],

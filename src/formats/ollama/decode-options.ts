@@ -5,26 +5,26 @@
 
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ResponseFormat } from '../ir.ts';
-import { expectObject, isObject, optionalBoolean, optionalNumber } from '../openai-responses/json-value.ts';
-import type { JsonObject } from '../openai-responses/json-value.ts';
+import { isRecord, readOptionalBoolean, readOptionalNumber, readRecord } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 
 type Settings = Pick<ChatRequest, 'stream' | 'responseFormat' | 'maxTokens' | 'temperature' | 'topP' | 'stop' | 'reasoning'>;
 
 export function decodeSharedSettings(request: JsonObject): Settings {
-  const settings: Settings = { stream: optionalBoolean(request.stream, 'stream') ?? true };
+  const settings: Settings = { stream: readOptionalBoolean(request, 'stream', 'request') ?? true };
   const format = responseFormat(request.format);
   if (format !== undefined) settings.responseFormat = format;
   const effort = thinkEffort(request.think);
   if (effort !== undefined) settings.reasoning = { effort };
   if (request.options === undefined || request.options === null) return settings;
 
-  const options = expectObject(request.options, 'options');
-  const temperature = optionalNumber(options.temperature, 'options.temperature');
+  const options = readRecord(request.options, 'options');
+  const temperature = readOptionalNumber(options, 'temperature', 'options');
   if (temperature !== undefined) settings.temperature = temperature;
-  const topP = optionalNumber(options.top_p, 'options.top_p');
+  const topP = readOptionalNumber(options, 'top_p', 'options');
   if (topP !== undefined) settings.topP = topP;
   // num_predict -1 (no limit) and -2 (fill the context) mean "no maximum".
-  const numPredict = optionalNumber(options.num_predict, 'options.num_predict');
+  const numPredict = readOptionalNumber(options, 'num_predict', 'options');
   if (numPredict !== undefined && numPredict > 0) settings.maxTokens = Math.floor(numPredict);
   const stop = stopSequences(options.stop);
   if (stop !== undefined) settings.stop = stop;
@@ -34,7 +34,7 @@ export function decodeSharedSettings(request: JsonObject): Settings {
 function responseFormat(format: unknown): ResponseFormat | undefined {
   if (format === undefined || format === null || format === '') return undefined;
   if (format === 'json') return { type: 'json_object' };
-  if (isObject(format)) return { type: 'json_schema', name: 'response', schema: format };
+  if (isRecord(format)) return { type: 'json_schema', name: 'response', schema: format };
   throw new FormatError(`format must be "json" or a JSON schema object, not ${JSON.stringify(format)}`);
 }
 

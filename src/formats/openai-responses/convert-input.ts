@@ -5,8 +5,8 @@
 
 import { FormatError } from '../codec.ts';
 import type { ContentPart, ImageSource, Message } from '../ir.ts';
-import { expectArray, expectObject, expectString, isObject, optionalString } from './json-value.ts';
-import type { JsonObject } from './json-value.ts';
+import { isRecord, readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 
 export interface ConvertedInput {
   /** Text of system/developer messages found in `input`, in order. */
@@ -18,9 +18,9 @@ export function convertInput(input: unknown): ConvertedInput {
   if (typeof input === 'string') {
     return { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: input }] }] };
   }
-  const items = expectArray(input, 'input');
+  const items = readArray(input, 'input');
   const converter = new InputConverter();
-  items.forEach((item, index) => converter.add(expectObject(item, `input[${index}]`), `input[${index}]`));
+  items.forEach((item, index) => converter.add(readRecord(item, `input[${index}]`), `input[${index}]`));
   return { system: converter.system, messages: converter.messages };
 }
 
@@ -55,7 +55,7 @@ class InputConverter {
   }
 
   private addMessage(item: JsonObject, where: string): void {
-    const role = expectString(item.role, `${where}.role`);
+    const role = readString(item, 'role', where);
     switch (role) {
       case 'system':
       case 'developer':
@@ -73,8 +73,8 @@ class InputConverter {
   }
 
   private addFunctionCall(item: JsonObject, where: string): void {
-    const callId = expectString(item.call_id, `${where}.call_id`);
-    const name = expectString(item.name, `${where}.name`);
+    const callId = readString(item, 'call_id', where);
+    const name = readString(item, 'name', where);
     const args = item.arguments;
     const argumentsText = typeof args === 'string' ? args : args === undefined ? '{}' : JSON.stringify(args);
     this.calls.add(callId);
@@ -82,7 +82,7 @@ class InputConverter {
   }
 
   private addFunctionCallOutput(item: JsonObject, where: string): void {
-    const callId = expectString(item.call_id, `${where}.call_id`);
+    const callId = readString(item, 'call_id', where);
     if (!this.calls.has(callId)) {
       throw new FormatError(`${where}: function_call_output for call_id '${callId}' has no matching function_call earlier in input`);
     }
@@ -99,7 +99,7 @@ class InputConverter {
     const raw = textsOf(item.content, `${where}.content`, 'reasoning_text');
     const summary = textsOf(item.summary, `${where}.summary`, 'summary_text');
     const text = raw.length > 0 ? raw.join('') : summary.join('\n\n');
-    const signature = optionalString(item.encrypted_content, `${where}.encrypted_content`);
+    const signature = readOptionalString(item, 'encrypted_content', where);
     if (text === '' && signature === undefined) return;
     const part: ContentPart = signature === undefined ? { type: 'reasoning', text } : { type: 'reasoning', text, signature };
     this.assistantTurn().push(part);
@@ -116,27 +116,27 @@ class InputConverter {
 
 function systemText(content: unknown, where: string): string {
   if (typeof content === 'string') return content;
-  return expectArray(content, where).map((part, index) => {
-    const object = expectObject(part, `${where}[${index}]`);
+  return readArray(content, where).map((part, index) => {
+    const object = readRecord(part, `${where}[${index}]`);
     if (object.type !== 'input_text' && object.type !== 'output_text') {
       throw new FormatError(`${where}[${index}] has type '${String(object.type)}'; system and developer messages take only text`);
     }
-    return expectString(object.text, `${where}[${index}].text`);
+    return readString(object, 'text', `${where}[${index}]`);
   }).join('\n');
 }
 
 function contentParts(content: unknown, where: string, side: 'user' | 'assistant'): ContentPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  return expectArray(content, where).map((part, index) => contentPart(expectObject(part, `${where}[${index}]`), `${where}[${index}]`, side));
+  return readArray(content, where).map((part, index) => contentPart(readRecord(part, `${where}[${index}]`), `${where}[${index}]`, side));
 }
 
 function contentPart(part: JsonObject, where: string, side: 'user' | 'assistant'): ContentPart {
   switch (part.type) {
     case 'input_text':
     case 'output_text':
-      return { type: 'text', text: expectString(part.text, `${where}.text`) };
+      return { type: 'text', text: readString(part, 'text', where) };
     case 'refusal':
-      if (side === 'assistant') return { type: 'text', text: expectString(part.refusal, `${where}.refusal`) };
+      if (side === 'assistant') return { type: 'text', text: readString(part, 'refusal', where) };
       break;
     case 'input_image':
       if (side === 'user') return { type: 'image', source: imageSource(part, where) };
@@ -153,7 +153,7 @@ function imageSource(part: JsonObject, where: string): ImageSource {
   if (part.file_id !== undefined && part.file_id !== null) {
     throw new FormatError(`${where}: input_image.file_id refers to a stored file; Switchyard is stateless, send image_url instead`);
   }
-  const url = expectString(part.image_url, `${where}.image_url`);
+  const url = readString(part, 'image_url', where);
   const data = DATA_URL.exec(url);
   if (data) return { kind: 'base64', mediaType: data[1] ?? '', data: data[2] ?? '' };
   if (/^https?:\/\//i.test(url)) return { kind: 'url', url };
@@ -163,10 +163,10 @@ function imageSource(part: JsonObject, where: string): ImageSource {
 /** Texts of a reasoning item's content or summary list; null means none. */
 function textsOf(list: unknown, where: string, partType: string): string[] {
   if (list === undefined || list === null) return [];
-  return expectArray(list, where).map((entry, index) => {
-    if (!isObject(entry) || (entry.type !== partType && entry.type !== 'text')) {
+  return readArray(list, where).map((entry, index) => {
+    if (!isRecord(entry) || (entry.type !== partType && entry.type !== 'text')) {
       throw new FormatError(`${where}[${index}] must be a ${partType} part`);
     }
-    return expectString(entry.text, `${where}[${index}].text`);
+    return readString(entry, 'text', `${where}[${index}]`);
   });
 }

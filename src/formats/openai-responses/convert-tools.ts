@@ -5,25 +5,25 @@
 
 import { FormatError } from '../codec.ts';
 import type { ToolChoice, ToolDefinition } from '../ir.ts';
-import { expectArray, expectObject, expectString, isObject, optionalBoolean, optionalString } from './json-value.ts';
+import { isRecord, readArray, readOptionalBoolean, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
 
 export function convertTools(tools: unknown): ToolDefinition[] | undefined {
   if (tools === undefined || tools === null) return undefined;
-  return expectArray(tools, 'tools').map((entry, index) => {
+  return readArray(tools, 'tools').map((entry, index) => {
     const where = `tools[${index}]`;
-    const tool = expectObject(entry, where);
+    const tool = readRecord(entry, where);
     if (tool.type !== 'function') {
       throw new FormatError(`${where}: tool type '${String(tool.type)}' is not supported; Switchyard forwards only function tools`);
     }
     const definition: ToolDefinition = {
-      name: expectString(tool.name, `${where}.name`),
+      name: readString(tool, 'name', where),
       parameters: tool.parameters === undefined || tool.parameters === null
         ? { type: 'object', properties: {} }
-        : expectObject(tool.parameters, `${where}.parameters`),
+        : readRecord(tool.parameters, `${where}.parameters`),
     };
-    const description = optionalString(tool.description, `${where}.description`);
+    const description = readOptionalString(tool, 'description', where);
     if (description !== undefined) definition.description = description;
-    const strict = optionalBoolean(tool.strict, `${where}.strict`);
+    const strict = readOptionalBoolean(tool, 'strict', where);
     if (strict !== undefined) definition.strict = strict;
     return definition;
   });
@@ -32,9 +32,9 @@ export function convertTools(tools: unknown): ToolDefinition[] | undefined {
 export function convertToolChoice(choice: unknown): ToolChoice | undefined {
   if (choice === undefined || choice === null) return undefined;
   if (choice === 'auto' || choice === 'none' || choice === 'required') return { type: choice };
-  if (isObject(choice) && choice.type === 'function') {
-    return { type: 'tool', name: expectString(choice.name, 'tool_choice.name') };
+  if (isRecord(choice) && choice.type === 'function') {
+    return { type: 'tool', name: readString(choice, 'name', 'tool_choice') };
   }
-  const described = isObject(choice) ? `type '${String(choice.type)}'` : JSON.stringify(choice);
+  const described = isRecord(choice) ? `type '${String(choice.type)}'` : JSON.stringify(choice);
   throw new FormatError(`tool_choice ${described} is not supported; use auto, none, required or {"type":"function","name":...}`);
 }

@@ -8,21 +8,22 @@ import type { ChatRequest, ResponseFormat } from '../ir.ts';
 import { convertInput } from './convert-input.ts';
 import { convertToolChoice, convertTools } from './convert-tools.ts';
 import {
-  expectObject, expectString, isObject, optionalBoolean, optionalNumber, optionalPositiveInteger, optionalString,
-} from './json-value.ts';
+  readOptionalBoolean, readOptionalNumber, readOptionalPositiveInteger, readOptionalString, readRecord, readString,
+} from '../shared/json-reader.ts';
+import type { JsonObject } from '../shared/json-reader.ts';
 
 type Effort = NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>;
 
 export function decodeResponsesRequest(body: unknown): ChatRequest {
-  const request = expectObject(body, 'request body');
+  const request = readRecord(body, 'request body');
   refuseStoredState(request);
 
-  const model = expectString(request.model, 'model');
+  const model = readString(request, 'model', 'request');
   if (model === '') throw new FormatError('model must not be empty');
   if (request.input === undefined || request.input === null) throw new FormatError('input is required');
 
   const input = convertInput(request.input);
-  const instructions = optionalString(request.instructions, 'instructions');
+  const instructions = readOptionalString(request, 'instructions', 'request');
   const system = instructions === undefined || instructions === '' ? input.system : [instructions, ...input.system];
   if (input.messages.length === 0) throw new FormatError('input has no user or assistant content');
 
@@ -30,30 +31,30 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
     model,
     system,
     messages: input.messages,
-    stream: optionalBoolean(request.stream, 'stream') ?? false,
+    stream: readOptionalBoolean(request, 'stream', 'request') ?? false,
   };
   const tools = convertTools(request.tools);
   if (tools !== undefined && tools.length > 0) decoded.tools = tools;
   const toolChoice = convertToolChoice(request.tool_choice);
   if (toolChoice !== undefined) decoded.toolChoice = toolChoice;
-  const parallel = optionalBoolean(request.parallel_tool_calls, 'parallel_tool_calls');
+  const parallel = readOptionalBoolean(request, 'parallel_tool_calls', 'request');
   if (parallel !== undefined) decoded.parallelToolCalls = parallel;
   const format = responseFormat(request.text);
   if (format !== undefined) decoded.responseFormat = format;
-  const maxTokens = optionalPositiveInteger(request.max_output_tokens, 'max_output_tokens');
+  const maxTokens = readOptionalPositiveInteger(request, 'max_output_tokens', 'request');
   if (maxTokens !== undefined) decoded.maxTokens = maxTokens;
-  const temperature = optionalNumber(request.temperature, 'temperature');
+  const temperature = readOptionalNumber(request, 'temperature', 'request');
   if (temperature !== undefined) decoded.temperature = temperature;
-  const topP = optionalNumber(request.top_p, 'top_p');
+  const topP = readOptionalNumber(request, 'top_p', 'request');
   if (topP !== undefined) decoded.topP = topP;
-  const user = optionalString(request.user, 'user');
+  const user = readOptionalString(request, 'user', 'request');
   if (user !== undefined) decoded.user = user;
   const effort = reasoningEffort(request.reasoning);
   if (effort !== undefined) decoded.reasoning = { effort };
   return decoded;
 }
 
-function refuseStoredState(request: Record<string, unknown>): void {
+function refuseStoredState(request: JsonObject): void {
   const stateless = 'Switchyard is stateless';
   if (request.previous_response_id !== undefined && request.previous_response_id !== null) {
     throw new FormatError(`${stateless}: previous_response_id is not supported; send the full input`);
@@ -71,9 +72,9 @@ function refuseStoredState(request: Record<string, unknown>): void {
 
 function responseFormat(text: unknown): ResponseFormat | undefined {
   if (text === undefined || text === null) return undefined;
-  const format = expectObject(text, 'text').format;
+  const format = readRecord(text, 'text').format;
   if (format === undefined || format === null) return undefined;
-  const spec = expectObject(format, 'text.format');
+  const spec = readRecord(format, 'text.format');
   switch (spec.type) {
     case 'text':
       return { type: 'text' };
@@ -82,10 +83,10 @@ function responseFormat(text: unknown): ResponseFormat | undefined {
     case 'json_schema': {
       const schema: ResponseFormat = {
         type: 'json_schema',
-        name: optionalString(spec.name, 'text.format.name') ?? 'response',
-        schema: expectObject(spec.schema, 'text.format.schema'),
+        name: readOptionalString(spec, 'name', 'text.format') ?? 'response',
+        schema: readRecord(spec.schema, 'text.format.schema'),
       };
-      const strict = optionalBoolean(spec.strict, 'text.format.strict');
+      const strict = readOptionalBoolean(spec, 'strict', 'text.format');
       if (strict !== undefined) schema.strict = strict;
       return schema;
     }
@@ -97,8 +98,7 @@ function responseFormat(text: unknown): ResponseFormat | undefined {
 /** `none` asks for no reasoning, the IR's absence of it; `xhigh` is capped at high. */
 function reasoningEffort(reasoning: unknown): Effort | undefined {
   if (reasoning === undefined || reasoning === null) return undefined;
-  if (!isObject(reasoning)) throw new FormatError('reasoning must be an object');
-  const effort = optionalString(reasoning.effort, 'reasoning.effort');
+  const effort = readOptionalString(readRecord(reasoning, 'reasoning'), 'effort', 'reasoning');
   switch (effort) {
     case undefined:
     case 'none':

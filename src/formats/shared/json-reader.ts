@@ -1,7 +1,8 @@
-// Reading untrusted JSON bodies with errors that name the offending path.
-// Inbound decoders fail with 400 (the caller's mistake); upstream decoders pass
-// 502 (the upstream sent something that is not a reply). Shared by the
-// openai-chat, anthropic and gemini codecs.
+// Reading untrusted JSON bodies with errors that name the offending path and
+// say what was found instead. Inbound decoders fail with 400 (the caller's
+// mistake); upstream decoders pass 502 (the upstream sent something that is
+// not a reply). The one reader every codec uses, so a wrong field reads the
+// same way whichever protocol the caller speaks.
 
 import { FormatError } from '../codec.ts';
 
@@ -29,46 +30,60 @@ export function readArray(value: unknown, path: string, status = 400): unknown[]
 
 export function readString(object: JsonObject, key: string, path: string, status = 400): string {
   const value = object[key];
-  if (typeof value !== 'string') {
-    throw new FormatError(`${path}.${key} must be a string, got ${describe(value)}`, status);
-  }
+  if (!isString(value)) throw new FormatError(`${path}.${key} must be a string, got ${describe(value)}`, status);
   return value;
 }
 
 /** Absent and null both read as undefined: clients send `"stop": null` and mean "none". */
 export function readOptionalString(object: JsonObject, key: string, path: string, status = 400): string | undefined {
-  const value = object[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    throw new FormatError(`${path}.${key} must be a string, got ${describe(value)}`, status);
-  }
-  return value;
+  return readOptionalField(object, key, path, status, isString, 'a string');
 }
 
 export function readOptionalNumber(object: JsonObject, key: string, path: string, status = 400): number | undefined {
-  const value = object[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new FormatError(`${path}.${key} must be a number, got ${describe(value)}`, status);
-  }
-  return value;
-}
-
-export function readOptionalInteger(object: JsonObject, key: string, path: string, status = 400): number | undefined {
-  const value = readOptionalNumber(object, key, path, status);
-  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-    throw new FormatError(`${path}.${key} must be a non-negative integer, got ${value}`, status);
-  }
-  return value;
+  return readOptionalField(object, key, path, status, isFiniteNumber, 'a number');
 }
 
 export function readOptionalBoolean(object: JsonObject, key: string, path: string, status = 400): boolean | undefined {
-  const value = object[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') {
-    throw new FormatError(`${path}.${key} must be a boolean, got ${describe(value)}`, status);
+  return readOptionalField(object, key, path, status, isBoolean, 'a boolean');
+}
+
+/** A whole number that may be 0. */
+export function readOptionalInteger(object: JsonObject, key: string, path: string, status = 400): number | undefined {
+  return readOptionalWholeNumber(object, key, path, status, 0, 'a non-negative integer');
+}
+
+/** A whole number of at least 1, for limits where 0 would ask for nothing. */
+export function readOptionalPositiveInteger(object: JsonObject, key: string, path: string, status = 400): number | undefined {
+  return readOptionalWholeNumber(object, key, path, status, 1, 'a positive integer');
+}
+
+function readOptionalWholeNumber(object: JsonObject, key: string, path: string, status: number, least: number, noun: string): number | undefined {
+  const value = readOptionalNumber(object, key, path, status);
+  if (value !== undefined && (!Number.isInteger(value) || value < least)) {
+    throw new FormatError(`${path}.${key} must be ${noun}, got ${value}`, status);
   }
   return value;
+}
+
+function readOptionalField<T>(
+  object: JsonObject, key: string, path: string, status: number, is: (value: unknown) => value is T, noun: string,
+): T | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (!is(value)) throw new FormatError(`${path}.${key} must be ${noun}, got ${describe(value)}`, status);
+  return value;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isBoolean(value: unknown): value is boolean {
+  return typeof value === 'boolean';
 }
 
 /** A non-negative count from a usage object; anything else reads as 0 (usage is advisory). */
