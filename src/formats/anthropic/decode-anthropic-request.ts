@@ -5,11 +5,11 @@
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart, ImageSource, Message, ToolChoice, ToolDefinition } from '../ir.ts';
 import {
-  isRecord, readArray, readOptionalBoolean, readOptionalInteger, readOptionalNumber, readOptionalString,
-  readRecord, readString,
+  isRecord, readArray, readOptionalBoolean, readOptionalInteger, readOptionalString, readRecord, readString,
 } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
 import { parseDataUrl } from '../shared/parse-data-url.ts';
+import { readSampling } from '../shared/read-sampling.ts';
 
 type Effort = NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>;
 
@@ -72,10 +72,7 @@ export function decodeAnthropicRequest(body: unknown, options: AnthropicDecodeOp
       return entry;
     });
   }
-  const temperature = readOptionalNumber(root, 'temperature', 'request');
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = readOptionalNumber(root, 'top_p', 'request');
-  if (topP !== undefined) request.topP = topP;
+  Object.assign(request, readSampling(root, 'request'));
   if (isRecord(root.metadata)) {
     const user = readOptionalString(root.metadata, 'user_id', 'metadata');
     if (user !== undefined) request.user = user;

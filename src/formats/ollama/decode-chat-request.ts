@@ -7,6 +7,7 @@ import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart, Message, ToolDefinition } from '../ir.ts';
 import { argumentsText, readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
+import { readFunctionTool } from '../shared/read-function-tool.ts';
 import { ollamaImage } from './decode-images.ts';
 import { decodeSharedSettings } from './decode-options.ts';
 
@@ -111,15 +112,6 @@ function decodeTools(tools: unknown): ToolDefinition[] | undefined {
     if (tool.type !== undefined && tool.type !== 'function') {
       throw new FormatError(`${where}: tool type '${String(tool.type)}' is not supported; only function tools are`);
     }
-    const fn = readRecord(tool.function, `${where}.function`);
-    const definition: ToolDefinition = {
-      name: readString(fn, 'name', `${where}.function`),
-      parameters: fn.parameters === undefined || fn.parameters === null
-        ? { type: 'object', properties: {} }
-        : readRecord(fn.parameters, `${where}.function.parameters`),
-    };
-    const description = readOptionalString(fn, 'description', `${where}.function`);
-    if (description !== undefined) definition.description = description;
-    return definition;
+    return readFunctionTool(readRecord(tool.function, `${where}.function`), `${where}.function`);
   });
 }

@@ -7,6 +7,7 @@ import { FormatError } from '../codec.ts';
 import type { ChatRequest, ResponseFormat } from '../ir.ts';
 import { isRecord, readOptionalBoolean, readOptionalNumber, readRecord } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
+import { readSampling } from '../shared/read-sampling.ts';
 
 type Settings = Pick<ChatRequest, 'stream' | 'responseFormat' | 'maxTokens' | 'temperature' | 'topP' | 'stop' | 'reasoning'>;
 
@@ -19,10 +20,7 @@ export function decodeSharedSettings(request: JsonObject): Settings {
   if (request.options === undefined || request.options === null) return settings;
 
   const options = readRecord(request.options, 'options');
-  const temperature = readOptionalNumber(options, 'temperature', 'options');
-  if (temperature !== undefined) settings.temperature = temperature;
-  const topP = readOptionalNumber(options, 'top_p', 'options');
-  if (topP !== undefined) settings.topP = topP;
+  Object.assign(settings, readSampling(options, 'options'));
   // num_predict -1 (no limit) and -2 (fill the context) mean "no maximum".
   const numPredict = readOptionalNumber(options, 'num_predict', 'options');
   if (numPredict !== undefined && numPredict > 0) settings.maxTokens = Math.floor(numPredict);

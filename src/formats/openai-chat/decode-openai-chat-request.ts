@@ -7,11 +7,13 @@ import type {
   ChatRequest, ContentPart, Message, ResponseFormat, ToolChoice, ToolDefinition,
 } from '../ir.ts';
 import {
-  describe, isRecord, readArray, readOptionalBoolean, readOptionalInteger, readOptionalNumber,
-  readOptionalString, readRecord, readString,
+  describe, isRecord, readArray, readOptionalBoolean, readOptionalInteger, readOptionalString, readRecord,
+  readString,
 } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
 import { parseDataUrl } from '../shared/parse-data-url.ts';
+import { readFunctionTool } from '../shared/read-function-tool.ts';
+import { readSampling } from '../shared/read-sampling.ts';
 
 type Effort = NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>;
 
@@ -69,10 +71,7 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   if (responseFormat !== undefined) request.responseFormat = responseFormat;
   const maxTokens = readOptionalInteger(root, 'max_completion_tokens', 'request') ?? readOptionalInteger(root, 'max_tokens', 'request');
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
-  const temperature = readOptionalNumber(root, 'temperature', 'request');
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = readOptionalNumber(root, 'top_p', 'request');
-  if (topP !== undefined) request.topP = topP;
+  Object.assign(request, readSampling(root, 'request'));
   const stop = readStop(root.stop);
   if (stop !== undefined) request.stop = stop;
   const user = readOptionalString(root, 'user', 'request');
@@ -173,14 +172,7 @@ function readTools(value: unknown): ToolDefinition[] | undefined {
     const type = readString(tool, 'type', path);
     if (type !== 'function') throw new FormatError(`${path}.type '${type}' cannot be translated; only 'function' tools can`);
     const fn = readRecord(tool.function, `${path}.function`);
-    const definition: ToolDefinition = {
-      name: readString(fn, 'name', `${path}.function`),
-      parameters: fn.parameters === undefined || fn.parameters === null
-        ? { type: 'object', properties: {} }
-        : readRecord(fn.parameters, `${path}.function.parameters`),
-    };
-    const description = readOptionalString(fn, 'description', `${path}.function`);
-    if (description !== undefined) definition.description = description;
+    const definition = readFunctionTool(fn, `${path}.function`);
     const strict = readOptionalBoolean(fn, 'strict', `${path}.function`);
     if (strict !== undefined) definition.strict = strict;
     return definition;

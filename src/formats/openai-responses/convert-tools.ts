@@ -5,7 +5,8 @@
 
 import { FormatError } from '../codec.ts';
 import type { ToolChoice, ToolDefinition } from '../ir.ts';
-import { isRecord, readArray, readOptionalBoolean, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
+import { isRecord, readArray, readOptionalBoolean, readRecord, readString } from '../shared/json-reader.ts';
+import { readFunctionTool } from '../shared/read-function-tool.ts';
 
 export function convertTools(tools: unknown): ToolDefinition[] | undefined {
   if (tools === undefined || tools === null) return undefined;
@@ -15,14 +16,7 @@ export function convertTools(tools: unknown): ToolDefinition[] | undefined {
     if (tool.type !== 'function') {
       throw new FormatError(`${where}: tool type '${String(tool.type)}' is not supported; Switchyard forwards only function tools`);
     }
-    const definition: ToolDefinition = {
-      name: readString(tool, 'name', where),
-      parameters: tool.parameters === undefined || tool.parameters === null
-        ? { type: 'object', properties: {} }
-        : readRecord(tool.parameters, `${where}.parameters`),
-    };
-    const description = readOptionalString(tool, 'description', where);
-    if (description !== undefined) definition.description = description;
+    const definition = readFunctionTool(tool, where);
     const strict = readOptionalBoolean(tool, 'strict', where);
     if (strict !== undefined) definition.strict = strict;
     return definition;

@@ -8,9 +8,10 @@ import type { ChatRequest, ResponseFormat } from '../ir.ts';
 import { convertInput } from './convert-input.ts';
 import { convertToolChoice, convertTools } from './convert-tools.ts';
 import {
-  readOptionalBoolean, readOptionalNumber, readOptionalPositiveInteger, readOptionalString, readRecord, readString,
+  readOptionalBoolean, readOptionalPositiveInteger, readOptionalString, readRecord, readString,
 } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
+import { readSampling } from '../shared/read-sampling.ts';
 
 type Effort = NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>;
 
@@ -43,10 +44,7 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
   if (format !== undefined) decoded.responseFormat = format;
   const maxTokens = readOptionalPositiveInteger(request, 'max_output_tokens', 'request');
   if (maxTokens !== undefined) decoded.maxTokens = maxTokens;
-  const temperature = readOptionalNumber(request, 'temperature', 'request');
-  if (temperature !== undefined) decoded.temperature = temperature;
-  const topP = readOptionalNumber(request, 'top_p', 'request');
-  if (topP !== undefined) decoded.topP = topP;
+  Object.assign(decoded, readSampling(request, 'request'));
   const user = readOptionalString(request, 'user', 'request');
   if (user !== undefined) decoded.user = user;
   const effort = reasoningEffort(request.reasoning);
