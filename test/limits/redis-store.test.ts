@@ -2,6 +2,7 @@
 // a child process) on one real redis-server share one rpm window, one budget
 // and one set of concurrency slots; Redis dying, freezing and coming back.
 
+import { setLogLevel } from '../../src/telemetry/logger.ts';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ const replicaScript = fileURLToPath(new URL('./fixtures/replica.ts', import.meta
 /** Collects the JSON log lines written to stderr while `body` runs. */
 async function capturingLogs<R>(body: (lines: Record<string, unknown>[]) => Promise<R>): Promise<R> {
   const lines: Record<string, unknown>[] = [];
+  // The log level is per process; a gateway started by an earlier test may have raised it.
+  setLogLevel('info');
   const original = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
