@@ -6,7 +6,6 @@
 //   node bench/floor-proxy.ts --upstream http://127.0.0.1:PORT [--port 0]   prints {"port":N}
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
@@ -23,7 +22,7 @@ const server = createServer(async (req, res) => {
     const body = req.method === 'GET' || req.method === 'HEAD' ? null : Buffer.concat(parts);
     const upstream = await pool.request({ path: req.url ?? '/', method: req.method as 'GET' | 'POST', headers: strip(req.headers), body });
     res.writeHead(upstream.statusCode, strip(upstream.headers));
-    await pipeline(upstream.body, res);
+    upstream.body.on('error', () => res.destroy()).pipe(res); // pipe(): stream/promises pipeline cost ~30% more CPU here
   } catch {
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"message":"upstream failed"}}');
     else res.destroy();
