@@ -12,7 +12,6 @@ import { formatConfigError, loadConfig } from './config/load.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
 import { watchConfigFolder } from './config/watch.ts';
-import { startGitSync } from './config/git-sync.ts';
 import { createLimiter, recoverSpend, type Limiter } from './limits/index.ts';
 import { closeUpstreamPools } from './providers/http-client.ts';
 import { Runtime } from './pipeline/runtime.ts';
@@ -72,6 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let stopSource: () => Promise<void> = async () => undefined;
   if (options.git) {
     const workDir = options.git.workDir ?? await mkdtemp(join(tmpdir(), 'switchyard-git-'));
+    const { startGitSync } = await import('./config/git-sync.ts'); // simple-git only when serving from git
     const sync = await startGitSync({ ...options.git, workDir }, store, { onReload });
     stopSource = () => sync.stop();
   } else {

@@ -7,7 +7,6 @@ import { stringify } from 'yaml';
 import { formatConfigError, loadConfig } from '../config/load.ts';
 import { buildTarget } from '../providers/endpoints.ts';
 import { sendUpstream } from '../providers/http-client.ts';
-import { readText } from '../pipeline/call-upstream.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
 
 const help = `usage: switchyard models import PROVIDER [--config DIR] [--include REGEX] [--exclude REGEX] [--alias FROM=TO]...
@@ -76,7 +75,7 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     } else {
       const target = buildTarget(provider, '', 'models', false, provider.credentials[0]);
       const reply = await sendUpstream(target, 'GET', undefined, { connectMs: 5000, firstByteMs: 30000, idleMs: 30000 }, new AbortController().signal);
-      const text = await readText(reply.body);
+      const text = await reply.text();
       if (reply.status !== 200) throw new Error(`provider '${name}' answered HTTP ${reply.status} to its model list`);
       ids = modelIdsOf(JSON.parse(text));
     }

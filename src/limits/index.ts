@@ -4,7 +4,6 @@
 //   const limiter = await createLimiter({ ...settings.limits, recoveredSpend: { asOf: now, byKey: spend } });
 
 import { MemoryLimiter } from './memory-store.ts';
-import { RedisLimiter } from './redis-store.ts';
 import type { Limiter, RecoveredSpend } from './limiter.ts';
 
 export type {
@@ -33,6 +32,8 @@ export async function createLimiter(options: CreateLimiterOptions): Promise<Limi
     return new MemoryLimiter({ recoveredSpend: options.recoveredSpend });
   }
   if (!options.redisUrl) throw new Error('settings.limits.redis_url is required with store: redis');
+  // Loaded only when configured: the Redis client costs ~25 MB of memory at import.
+  const { RedisLimiter } = await import('./redis-store.ts');
   return RedisLimiter.connect({
     url: options.redisUrl,
     onRedisError: options.onRedisError,

@@ -11,7 +11,6 @@ import { gatewayError } from '../http/errors.ts';
 import { buildTarget } from '../providers/endpoints.ts';
 import { sendUpstream } from '../providers/http-client.ts';
 import { TransportError } from '../providers/upstream-reply.ts';
-import { readText } from './call-upstream.ts';
 import type { Exchange } from './exchange.ts';
 import { resolveRoute, sendError, sendJson } from './handle-model-request.ts';
 import { rewriteBody } from './raw-json.ts';
@@ -29,7 +28,7 @@ export async function handleCountTokens(
     try {
       ex.attemptCount++;
       const reply = await ex.waitUpstream(sendUpstream(target, 'POST', rewriteBody(text, member.model.upstreamName, false, body), route.policy.timeout, signal));
-      const replyText = await ex.waitUpstream(readText(reply.body));
+      const replyText = await ex.waitUpstream(reply.text());
       ex.provider = member.provider.name;
       ex.upstreamModel = member.model.upstreamName;
       if (reply.status >= 400) ex.error = `upstream HTTP ${reply.status}`;

@@ -276,7 +276,7 @@ async function tryMember(
   if (!stream) {
     let replyText: string;
     try {
-      replyText = await ex.waitUpstream(readText(reply.body));
+      replyText = await ex.waitUpstream(reply.text());
     } catch (err) {
       return { status: null, outcome: err instanceof TransportError ? err.kind : 'network' };
     }

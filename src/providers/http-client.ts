@@ -67,7 +67,13 @@ export async function sendUpstream(
       headersTimeout: timeout.firstByteMs,
       bodyTimeout: timeout.idleMs,
     });
-    return { status: res.statusCode, headers: res.headers, body: readBody(res.body), abort: () => { res.body.destroy(); } };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: readBody(res.body),
+      text: () => res.body.text().catch((err: unknown) => { throw classify(err); }),
+      abort: () => { res.body.destroy(); },
+    };
   } catch (err) {
     throw classify(err);
   }

@@ -77,7 +77,13 @@ const delay = (ms: number, signal: AbortSignal) =>
 const encoder = new TextEncoder();
 
 function reply(status: number, contentType: string, body: AsyncIterable<Uint8Array>, controller: AbortController): UpstreamReply {
-  return { status, headers: { 'content-type': contentType }, body, abort: () => controller.abort() };
+  const text = async () => {
+    const decoder = new TextDecoder();
+    let out = '';
+    for await (const chunk of body) out += decoder.decode(chunk, { stream: true });
+    return out + decoder.decode();
+  };
+  return { status, headers: { 'content-type': contentType }, body, text, abort: () => controller.abort() };
 }
 
 function chatCompletion(body: Json, model: ModelSpec, a: MockAnswer, id: string, created: number): Json {

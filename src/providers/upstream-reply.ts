@@ -5,7 +5,10 @@
 export interface UpstreamReply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** The body as it arrives (streams, error bodies). */
   body: AsyncIterable<Uint8Array>;
+  /** The whole body as text (non-streamed replies): cheaper than iterating. */
+  text(): Promise<string>;
   /** Stops the upstream call and frees its socket (idempotent). */
   abort(): void;
 }
