@@ -202,6 +202,13 @@ async function attemptAll(
     const t0 = performance.now();
     const result = await tryMember(ex, route, member, policy, credentialIndex, res, upstreamBody, stream, passThrough, clientAskedUsage, limitHeaders, signal);
     const seconds = (performance.now() - t0) / 1000;
+    if (signal.aborted && result.outcome !== 'ok') {
+      // The client left: whatever the upstream call ended in, it says nothing about the member.
+      rt.breakers.releaseTrial(member.target);
+      ex.status = 499;
+      ex.error = 'client closed the request';
+      return;
+    }
     rt.recorder.attempt(member.provider.name, member.model.upstreamName, result.outcome, seconds);
     // A stream's length says nothing about the member's speed: rank streams by time to first byte.
     const latencyMs = (result.firstByteAt ?? performance.now()) - t0;

@@ -229,6 +229,27 @@ describe('routing data path (openai client -> gateway -> fake upstreams)', () =>
     expect(status2.members.find((m: any) => m.target === 'a/gpt-4o').circuit).to.equal('closed');
   });
 
+  it('does not count requests the client abandoned against the member (no circuit trip)', async () => {
+    a.handle((_r, res) => { setTimeout(() => { if (!res.destroyed) openAIReply(res, 'late a'); }, 100); });
+    gw = await startTestGateway({
+      '10-providers.yaml': providers(a, b),
+      '20-groups.yaml': group('failover', twoMembers, 'pool', 'fragile'),
+      '30-policies.yaml': 'policies:\n  fragile:\n    circuit_breaker: { failures: 2, window_s: 60, cooldown_s: 60 }\n',
+      'keys/test.yaml': keysYaml(['pool']),
+    });
+    const c = client(gw.url);
+    for (let i = 0; i < 4; i++) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 20);
+      await c.chat.completions.create({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }, { signal: controller.signal }).catch(() => undefined);
+    }
+    const status = await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json() as any;
+    expect(status.members.find((m: any) => m.target === 'a/gpt-4o').circuit).to.equal('closed');
+    expect(b.requests).to.have.length(0); // no failover for a client that left
+    const [line] = await waitForUsage(gw.usageDir, 1);
+    expect(line.error).to.contain('client closed');
+  });
+
   it('fails fast with 503 when every member has an open circuit', async () => {
     a.handle((_r, res) => openAIError(res, 500, 'down'));
     b.handle((_r, res) => openAIError(res, 500, 'down'));
