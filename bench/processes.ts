@@ -47,7 +47,7 @@ export function pinningNote(): string {
     : 'no pinning (taskset missing or a single core)';
 }
 
-function launch(name: string, command: string[], env: NodeJS.ProcessEnv, cwd: string, logFile?: string): { child: ChildProcess; stderrTail: () => string } {
+function launch(command: string[], env: NodeJS.ProcessEnv, cwd: string, logFile?: string): { child: ChildProcess; stderrTail: () => string } {
   const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.on('exit', () => running.delete(child));
@@ -83,7 +83,7 @@ export function compiledScript(script: string): string {
 /** Starts a bench script that prints {"port":N} on its first stdout line. */
 export async function startScript(name: string, script: string, args: string[], core: number, options: { compiled?: boolean } = {}): Promise<Service> {
   const path = options.compiled ? compiledScript(script) : join(root, 'bench', script);
-  const { child, stderrTail } = launch(name, [...pin(core), node, path, ...args], process.env, root);
+  const { child, stderrTail } = launch([...pin(core), node, path, ...args], process.env, root);
   const lines = createInterface({ input: child.stdout! });
   let onExit: ((code: number | null) => void) | undefined;
   const port = await new Promise<number>((resolvePort, reject) => {
@@ -126,7 +126,7 @@ export async function startGateway(options: GatewayStart): Promise<Service | str
   if (!existsSync(cli)) return 'dist/cli.js is missing (run `make build`)';
   const port = await freePort();
   const command = [...pin(options.core), node, ...(options.nodeArgs ?? []), cli, 'serve', '--config', options.configDir, '--host', '127.0.0.1', '--port', String(port)];
-  const { child, stderrTail } = launch('gateway', command, { ...process.env, NODE_ENV: 'production', ...options.env }, options.configDir, options.logFile);
+  const { child, stderrTail } = launch(command, { ...process.env, NODE_ENV: 'production', ...options.env }, options.configDir, options.logFile);
   // Nothing reads the gateway's stdout; drain it so a full pipe can never block its writes.
   child.stdout!.resume();
   const url = `http://127.0.0.1:${port}`;

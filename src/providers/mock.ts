@@ -86,7 +86,7 @@ function reply(status: number, contentType: string, body: AsyncIterable<Uint8Arr
   return { status, headers: { 'content-type': contentType }, body, text, abort: () => controller.abort() };
 }
 
-function chatCompletion(body: Json, model: ModelSpec, a: MockAnswer, id: string, created: number): Json {
+function chatCompletion(model: ModelSpec, a: MockAnswer, id: string, created: number): Json {
   const completionTokens = a.toolCall ? countTokens(a.toolCall.arguments) : countTokens(a.text);
   return {
     id, object: 'chat.completion', created, model: model.upstreamName,
@@ -156,5 +156,5 @@ export async function mockCall(model: ModelSpec, operation: 'chat' | 'embeddings
   if (body.stream === true) {
     return reply(200, 'text/event-stream', streamChunks(body, model, a, id, created, controller.signal), controller);
   }
-  return reply(200, 'application/json', once(encoder.encode(JSON.stringify(chatCompletion(body, model, a, id, created)))), controller);
+  return reply(200, 'application/json', once(encoder.encode(JSON.stringify(chatCompletion(model, a, id, created)))), controller);
 }

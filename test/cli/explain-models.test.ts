@@ -80,7 +80,7 @@ keys:
 describe('switchyard models import', () => {
   let fake: FakeUpstream;
   before(async () => {
-    fake = await startFakeUpstream((req, res) => sendJson(res, 200, {
+    fake = await startFakeUpstream((_req, res) => sendJson(res, 200, {
       object: 'list',
       data: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small', 'whisper-1'].map((id) => ({ id, object: 'model', owned_by: 'x' })),
     }));
