@@ -164,6 +164,7 @@ async function attemptAll(
   let skippedOpen = 0;
   let retryingCredential = false;
   const clientAskedUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const ctx: AttemptContext = { ex, route, res, policy, stream, clientAskedUsage, limitHeaders, signal };
 
   for (let i = 0; i < candidates.length; i++) {
     const member = candidates[i]!;
@@ -200,7 +201,7 @@ async function attemptAll(
 
     ex.attemptCount++;
     const t0 = performance.now();
-    const result = await tryMember(ex, route, member, policy, credentialIndex, res, upstreamBody, stream, passThrough, clientAskedUsage, limitHeaders, signal);
+    const result = await tryMember(ctx, member, credentialIndex, upstreamBody, passThrough);
     const seconds = (performance.now() - t0) / 1000;
     if (signal.aborted && result.outcome !== 'ok') {
       // The client left: whatever the upstream call ended in, it says nothing about the member.
@@ -246,14 +247,23 @@ interface TryResult extends AttemptResult {
   /** The reply reached the client (headers sent): no failover possible whatever happened after. */
   served?: boolean;
   errorText?: string;
-  errorBody?: unknown;
+}
+
+/** What every attempt of one request shares. */
+interface AttemptContext {
+  ex: Exchange;
+  route: InboundRoute;
+  res: ServerResponse;
+  policy: Policy;
+  stream: boolean;
+  clientAskedUsage: boolean;
+  limitHeaders: Record<string, string>;
+  signal: AbortSignal;
 }
 
 /** One upstream attempt; answers the client itself when it succeeds. */
-async function tryMember(
-  ex: Exchange, route: InboundRoute, member: Member, policy: Policy, credentialIndex: number, res: ServerResponse, upstreamBody: string,
-  stream: boolean, passThrough: boolean, clientAskedUsage: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
-): Promise<TryResult> {
+async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: number, upstreamBody: string, passThrough: boolean): Promise<TryResult> {
+  const { ex, route, res, policy, stream, clientAskedUsage, limitHeaders, signal } = ctx;
   let reply: UpstreamReply;
   try {
     reply = await ex.waitUpstream(callUpstream(member, route.operation, upstreamBody, stream, credentialIndex, policy.timeout, signal));
@@ -303,7 +313,7 @@ async function tryMember(
  * A 2xx whose body is not a reply counts as a 502 from that member: it fails
  * over when the policy retries 502, and counts against the member's circuit.
  */
-export const UNREADABLE = (errorText: string): TryResult => ({ status: 502, outcome: 'http_5xx', errorText });
+const unreadable = (errorText: string): TryResult => ({ status: 502, outcome: 'http_5xx', errorText });
 
 /** Answers a successful non-streamed reply. */
 function answerJson(
@@ -313,7 +323,7 @@ function answerJson(
   try {
     parsed = JSON.parse(replyText);
   } catch {
-    return UNREADABLE('upstream sent a body that is not JSON');
+    return unreadable('upstream sent a body that is not JSON');
   }
   ex.provider = member.provider.name;
   ex.upstreamModel = member.model.upstreamName;
@@ -326,7 +336,7 @@ function answerJson(
     try {
       response = upstreamCodecFor(upstreamProtocol(member.provider.type)).decodeResponse(parsed);
     } catch {
-      return UNREADABLE('upstream reply could not be read');
+      return unreadable('upstream reply could not be read');
     }
     ex.usage = response.usage;
     out = JSON.stringify(route.codec!.encodeResponse(response, ex.model!));
