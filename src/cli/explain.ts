@@ -1,19 +1,21 @@
 // `switchyard explain --model M [--key NAME]`: the dry run of routing. Prints
 // the candidates a request would try, in order, with the strategy, tiers and
-// what would be skipped. Run offline it sees fresh circuits (all closed); the
-// live state is on /status.
+// what would be skipped. Offline every circuit is closed; with --gateway URL
+// it reads the running gateway's /status and skips the members whose circuit
+// is open there right now.
 
 import { formatConfigError, loadConfig } from '../config/load.ts';
 import type { Snapshot } from '../config/snapshot.ts';
-import { CircuitBreakers } from '../pipeline/circuit-breaker.ts';
 import { orderCandidates, stickyKeyOf } from '../pipeline/plan.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
 
-const help = `usage: switchyard explain --model M [--key NAME] [--config DIR] [--format text|json]
+const help = `usage: switchyard explain --model M [--key NAME] [--config DIR] [--gateway URL] [--format text|json]
 
 Print the ordered candidates a request for model M would try: priority tiers,
 the group's strategy and policy, and which members are skipped (drained,
 circuit open, key not allowed). Weighted and random orders show one draw.
+  --gateway URL   read live circuit states from a running gateway's /status
+                  (authenticates with the client key in SWITCHYARD_API_KEY)
 `;
 
 export interface ExplainedCandidate {
@@ -37,21 +39,28 @@ export interface Explanation {
   candidates: ExplainedCandidate[];
 }
 
-export function explain(snapshot: Snapshot, model: string, keyName: string | undefined, breakers = new CircuitBreakers()): Explanation {
+/** Is this member's circuit open? Offline: never. */
+export type CircuitLookup = (target: string) => boolean;
+
+export function explain(snapshot: Snapshot, model: string, keyName: string | undefined, circuitOpen: CircuitLookup = () => false): Explanation {
   const route = snapshot.routes.get(model);
   if (!route) throw new Error(`model '${model}' does not exist (not a group, nor a provider/model id)`);
   const key = keyName === undefined ? undefined : snapshot.keysByName.get(keyName);
   if (keyName !== undefined && !key) throw new Error(`key '${keyName}' does not exist`);
   const allowed = key ? key.allowedRoutes.has(model) : null;
+  // The planned order, then the members it leaves out (drained), each marked
+  // with why it would be skipped; `order` numbers the attempts that would happen.
   const ordered = orderCandidates(route, { random: Math.random, turn: 0, score: () => 0, stickyKey: stickyKeyOf(keyName ?? '', undefined, null) });
-  const position = new Map(ordered.map((m, i) => [m.target, i + 1]));
-  const candidates: ExplainedCandidate[] = [...route.tiers.flat(), ...(route.drained ?? [])].map((m) => {
+  const planned = new Set(ordered.map((m) => m.target));
+  const all = [...ordered, ...route.tiers.flat().filter((m) => !planned.has(m.target)), ...(route.drained ?? [])];
+  let next = 1;
+  const candidates: ExplainedCandidate[] = all.map((m) => {
     let skipped: string | null = null;
     if (m.weight === 0) skipped = 'drained (weight 0)';
-    else if (!breakers.isAvailable(m.target)) skipped = 'circuit open';
     else if (allowed === false) skipped = 'key not allowed';
+    else if (circuitOpen(m.target)) skipped = 'circuit open';
     return {
-      order: skipped ? null : position.get(m.target) ?? null,
+      order: skipped ? null : next++,
       target: m.target, provider_type: m.provider.type, upstream_model: m.model.upstreamName,
       priority: m.priority, weight: m.weight, skipped,
     };
@@ -79,7 +88,7 @@ function renderText(e: Explanation): string {
 export async function main(args: string[], io: CommandIO): Promise<number> {
   return runCommand(io, help, async () => {
     const { values } = parseCommandArgs(args, {
-      model: { type: 'string' }, key: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' },
+      model: { type: 'string' }, key: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' }, gateway: { type: 'string' },
     }, false);
     if (values.help) { io.stdout.write(help); return 0; }
     if (!values.model) throw new UsageError('--model is required');
@@ -91,8 +100,20 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
       for (const e of loaded.errors) io.stderr.write(`${formatConfigError(e)}\n`);
       return 1;
     }
-    const e = explain(loaded.snapshot, values.model, values.key);
+    const circuitOpen = values.gateway ? await liveCircuits(values.gateway) : undefined;
+    const e = explain(loaded.snapshot, values.model, values.key, circuitOpen);
     io.stdout.write(format === 'json' ? JSON.stringify(e, null, 2) + '\n' : renderText(e));
     return 0;
   });
+}
+
+/** Open circuits as a running gateway reports them on /status. */
+async function liveCircuits(url: string): Promise<CircuitLookup> {
+  const key = process.env.SWITCHYARD_API_KEY;
+  if (!key) throw new UsageError('--gateway needs a client key in SWITCHYARD_API_KEY to read /status');
+  const res = await fetch(new URL('/status', url), { headers: { authorization: `Bearer ${key}` } });
+  if (!res.ok) throw new Error(`the gateway at ${url} answered HTTP ${res.status} on /status`);
+  const status = await res.json() as { members?: { target: string; circuit: string }[] };
+  const open = new Set((status.members ?? []).filter((m) => m.circuit === 'open').map((m) => m.target));
+  return (target) => open.has(target);
 }

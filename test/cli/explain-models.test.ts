@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { main as explainMain } from '../../src/cli/explain.ts';
 import { main as modelsMain } from '../../src/cli/models.ts';
 import { sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
-import { sha256 } from '../support/test-gateway.ts';
+import { keysYaml, sha256, startTestGateway, TEST_TOKEN } from '../support/test-gateway.ts';
 
 function capture() {
   const out = new PassThrough();
@@ -66,6 +66,33 @@ keys:
     expect(await explainMain(['--model', 'pool', '--key', 'team', '--config', dir], c.io)).to.equal(0);
     expect(c.text().stdout).to.contain('key team: NOT allowed');
     expect(c.text().stdout).to.contain('key not allowed');
+  });
+
+  it('with --gateway, skips the members whose circuit is open on the running gateway', async () => {
+    const down = await startFakeUpstream((_r, res) => sendJson(res, 500, { error: { message: 'down' } }));
+    const up = await startFakeUpstream((_r, res) => sendJson(res, 200, { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+    const gw = await startTestGateway({
+      '10-providers.yaml': `providers:\n  down: { type: openai, base_url: "${down.url}/v1", models: { m: {} } }\n  up: { type: openai, base_url: "${up.url}/v1", models: { m: {} } }\n`,
+      '20-groups.yaml': 'groups:\n  pool:\n    policy: fragile\n    members: [{ target: down/m, priority: 1 }, { target: up/m, priority: 2 }]\n',
+      '30-policies.yaml': 'policies:\n  fragile:\n    backoff: { initial_ms: 1, max_ms: 2 }\n    circuit_breaker: { failures: 1, window_s: 60, cooldown_s: 600 }\n',
+      'keys/test.yaml': keysYaml(['pool']),
+    });
+    try {
+      await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}` }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'x' }] }) });
+      process.env.SWITCHYARD_API_KEY = TEST_TOKEN;
+      const c = capture();
+      expect(await explainMain(['--model', 'pool', '--config', gw.dir, '--gateway', gw.url, '--format', 'json'], c.io)).to.equal(0);
+      const e = JSON.parse(c.text().stdout);
+      expect(e.candidates.map((x: any) => [x.order, x.target, x.skipped])).to.deep.equal([[1, 'up/m', null], [null, 'down/m', 'circuit open']]);
+      const offline = capture();
+      await explainMain(['--model', 'pool', '--config', gw.dir, '--format', 'json'], offline.io);
+      expect(JSON.parse(offline.text().stdout).candidates[0].target).to.equal('down/m');
+    } finally {
+      delete process.env.SWITCHYARD_API_KEY;
+      await gw.close();
+      await down.close();
+      await up.close();
+    }
   });
 
   it('exits 1 for an unknown model and 2 without --model', async () => {
