@@ -2,6 +2,7 @@
 // (pulled on an interval). SIGTERM/SIGINT drain in-flight requests, then exit 0.
 
 import { ConfigLoadError, startGateway, type GatewayOptions } from '../gateway.ts';
+import { log } from '../telemetry/logger.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
 
 const help = `usage: switchyard serve [--config DIR] [--host H] [--port N]
@@ -48,6 +49,8 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     } else {
       options.configDir = values.config ?? env.SWITCHYARD_CONFIG ?? './gateway.d';
     }
+    // A stray rejection anywhere must not take down a gateway serving other requests.
+    process.on('unhandledRejection', (reason) => log.error('unhandled rejection (request continues to be served)', { error: reason as Error }));
     let gateway;
     try {
       gateway = await startGateway(options);
