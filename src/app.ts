@@ -163,9 +163,8 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
     };
 
   const modelRoute = (route: InboundRoute): Handler => async (ex, req, res, signal) => {
-    const text = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
-    const body = parseJsonObject(text);
-    await handleModelRequest(runtime, ex, route, res, text, body, signal);
+    const raw = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
+    await handleModelRequest(runtime, ex, route, res, raw, parseJsonObject(raw), signal);
   };
 
   const register = (path: string, route: InboundRoute) => {
@@ -189,8 +188,8 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   }
 
   app.post('/v1/messages/count_tokens', guarded('count_tokens', 'anthropic', async (ex, req, res, signal) => {
-    const text = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
-    await handleCountTokens(runtime, ex, res, text, parseJsonObject(text), signal);
+    const raw = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
+    await handleCountTokens(runtime, ex, res, raw, parseJsonObject(raw), signal);
   }));
 
   app.get('/v1/models', guarded('models', 'openai', async (ex, _req, res) => {

@@ -11,7 +11,8 @@ export class BodyError extends Error {
   }
 }
 
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+/** The request body's bytes, exactly as sent (pass-through forwards them). */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
@@ -30,13 +31,14 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<stri
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', () => reject(new BodyError(400, 'request body could not be read')));
   });
 }
 
 /** Parses a JSON object body; anything else is a 400 with a clear message. */
-export function parseJsonObject(text: string): Record<string, unknown> {
+export function parseJsonObject(raw: Buffer | string): Record<string, unknown> {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   if (text.length === 0) throw new BodyError(400, 'request body is empty; expected a JSON object');
   let value: unknown;
   try {

@@ -10,7 +10,7 @@ import type { UpstreamReply } from '../providers/upstream-reply.ts';
 export function callUpstream(
   member: Member,
   operation: Operation,
-  body: string,
+  body: string | Buffer,
   stream: boolean,
   credentialIndex: number,
   timeout: TimeoutPolicy,

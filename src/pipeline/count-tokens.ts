@@ -13,11 +13,11 @@ import { sendUpstream } from '../providers/http-client.ts';
 import { TransportError } from '../providers/upstream-reply.ts';
 import type { Exchange } from './exchange.ts';
 import { resolveRoute, sendError, sendJson } from './handle-model-request.ts';
-import { rewriteBody } from './raw-json.ts';
+import { rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 
 export async function handleCountTokens(
-  rt: Runtime, ex: Exchange, res: ServerResponse, text: string, body: Record<string, unknown>, signal: AbortSignal,
+  rt: Runtime, ex: Exchange, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal,
 ): Promise<void> {
   const route = resolveRoute(ex, 'anthropic', res, body);
   if (!route) return;
@@ -27,7 +27,7 @@ export async function handleCountTokens(
     const target = buildTarget(member.provider, member.model.upstreamName, 'count_tokens', false, index >= 0 ? member.provider.credentials[index] : undefined);
     try {
       ex.attemptCount++;
-      const reply = await ex.waitUpstream(sendUpstream(target, 'POST', rewriteBody(text, member.model.upstreamName, false, body), route.policy.timeout, signal));
+      const reply = await ex.waitUpstream(sendUpstream(target, 'POST', rewriteBodyBytes(raw, member.model.upstreamName, false, body), route.policy.timeout, signal));
       const replyText = await ex.waitUpstream(reply.text());
       ex.provider = member.provider.name;
       ex.upstreamModel = member.model.upstreamName;

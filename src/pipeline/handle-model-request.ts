@@ -20,7 +20,7 @@ import {
   type AttemptResult,
 } from './failover.ts';
 import { orderCandidates, stickyKeyOf } from './plan.ts';
-import { rewriteBody } from './raw-json.ts';
+import { rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 import { pumpStream, type StreamPlan } from './stream-pump.ts';
 import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
@@ -117,11 +117,11 @@ export function resolveRoute(ex: Exchange, style: ErrorStyle, res: ServerRespons
 }
 
 /**
- * Serves one model request. `text` is the raw body, `body` its parsed form.
+ * Serves one model request. `raw` is the body's bytes, `body` its parsed form.
  * Returns when the reply is complete (or the client went away).
  */
 export async function handleModelRequest(
-  rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, text: string, body: Record<string, unknown>, signal: AbortSignal,
+  rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal,
 ): Promise<void> {
   const style = route.style;
   const target = resolveRoute(ex, style, res, body);
@@ -139,7 +139,7 @@ export async function handleModelRequest(
     return sendError(res, ex, style, gatewayError(429, admission.message, `rate_limit_${admission.limit}`), { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterS))), ...admission.headers });
   }
   try {
-    await attemptAll(rt, ex, route, target, res, text, body, stream, admission.headers, signal);
+    await attemptAll(rt, ex, route, target, res, raw, body, stream, admission.headers, signal);
   } finally {
     const u = ex.usage;
     admission.finish({ tokens: u ? u.input + u.output : 0, costUsd: ex.costUsd });
@@ -147,7 +147,7 @@ export async function handleModelRequest(
 }
 
 async function attemptAll(
-  rt: Runtime, ex: Exchange, route: InboundRoute, target: Route, res: ServerResponse, text: string, body: Record<string, unknown>,
+  rt: Runtime, ex: Exchange, route: InboundRoute, target: Route, res: ServerResponse, raw: Buffer, body: Record<string, unknown>,
   stream: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
 ): Promise<void> {
   const style = route.style;
@@ -184,10 +184,10 @@ async function attemptAll(
 
     // Build the upstream body: exact bytes for the same protocol, else translate.
     const passThrough = isPassThrough(route, member);
-    let upstreamBody: string;
+    let upstreamBody: string | Buffer;
     try {
       if (passThrough) {
-        upstreamBody = rewriteBody(text, member.model.upstreamName, stream && route.protocol === 'openai-chat' && !clientAskedUsage, body);
+        upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, stream && route.protocol === 'openai-chat' && !clientAskedUsage, body);
       } else {
         ir ??= route.codec!.decodeRequest(body);
         const codec = upstreamCodecFor(upstreamProtocol(member.provider.type));
@@ -262,7 +262,7 @@ interface AttemptContext {
 }
 
 /** One upstream attempt; answers the client itself when it succeeds. */
-async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: number, upstreamBody: string, passThrough: boolean): Promise<TryResult> {
+async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: number, upstreamBody: string | Buffer, passThrough: boolean): Promise<TryResult> {
   const { ex, route, res, policy, stream, clientAskedUsage, limitHeaders, signal } = ctx;
   let reply: UpstreamReply;
   try {

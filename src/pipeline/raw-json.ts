@@ -95,3 +95,41 @@ function insertField(text: string, field: string): string {
   const separator = text.charCodeAt(next) === 0x7d /* } */ ? '' : ',';
   return text.slice(0, open + 1) + field + separator + text.slice(open + 1);
 }
+
+const MODEL_KEY = Buffer.from('"model"');
+const STREAM_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
+
+function skipSpaceBytes(raw: Uint8Array, i: number): number {
+  while (i < raw.length && (raw[i] === 0x20 || raw[i] === 0x0a || raw[i] === 0x0d || raw[i] === 0x09)) i++;
+  return i;
+}
+
+/**
+ * rewriteBody on the request's bytes, so a large body is not decoded and
+ * re-encoded just to change its model. The fast path applies when the literal
+ * key `"model"` occurs once in the body: then it is the top-level key (which
+ * the parsed body proves exists), and its value is checked against the
+ * parsed one before the bytes are spliced. Anything else (a nested "model"
+ * key, an escaped key, stream_options to amend) takes the text path.
+ */
+export function rewriteBodyBytes(raw: Buffer, model: string, addStreamUsage: boolean, parsed: Record<string, unknown>): Buffer {
+  const at = raw.indexOf(MODEL_KEY);
+  const simple = at >= 0 && raw.lastIndexOf(MODEL_KEY) === at && typeof parsed.model === 'string' && !(addStreamUsage && parsed.stream_options !== undefined);
+  if (simple) {
+    let i = skipSpaceBytes(raw, at + MODEL_KEY.length);
+    if (raw[i] === 0x3a /* : */) {
+      i = skipSpaceBytes(raw, i + 1);
+      if (raw[i] === 0x22 /* " */) {
+        let end = i + 1;
+        while (end < raw.length && raw[end] !== 0x22) end += raw[end] === 0x5c /* \ */ ? 2 : 1;
+        if (end < raw.length && JSON.parse(raw.toString('utf8', i, end + 1)) === parsed.model) {
+          const value = Buffer.from(JSON.stringify(model));
+          if (!addStreamUsage) return Buffer.concat([raw.subarray(0, i), value, raw.subarray(end + 1)]);
+          const open = skipSpaceBytes(raw, 0) + 1; // just past the top-level '{', which precedes the key
+          return Buffer.concat([raw.subarray(0, open), STREAM_USAGE, raw.subarray(open, i), value, raw.subarray(end + 1)]);
+        }
+      }
+    }
+  }
+  return Buffer.from(rewriteBody(raw.toString('utf8'), model, addStreamUsage, parsed));
+}

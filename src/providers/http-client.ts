@@ -51,7 +51,7 @@ async function* readBody(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Ar
 export async function sendUpstream(
   target: UpstreamTarget,
   method: 'GET' | 'POST',
-  body: string | undefined,
+  body: string | Buffer | undefined,
   timeout: TimeoutPolicy,
   signal: AbortSignal,
 ): Promise<UpstreamReply> {

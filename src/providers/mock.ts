@@ -134,10 +134,10 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 let sequence = 0;
 
 /** Serves one mock call. `operation` is chat or embeddings; the body is the OpenAI-format request text. */
-export async function mockCall(model: ModelSpec, operation: 'chat' | 'embeddings', requestText: string, signal: AbortSignal): Promise<UpstreamReply> {
+export async function mockCall(model: ModelSpec, operation: 'chat' | 'embeddings', request: string | Buffer, signal: AbortSignal): Promise<UpstreamReply> {
   const controller = new AbortController();
   signal.addEventListener('abort', () => controller.abort(), { once: true });
-  const body = JSON.parse(requestText) as Json;
+  const body = JSON.parse(typeof request === 'string' ? request : request.toString('utf8')) as Json;
   await delay(model.mock.latencyMs, controller.signal);
   if (operation === 'embeddings') {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
