@@ -4,6 +4,7 @@
 
 import express, { type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Snapshot } from './config/snapshot.ts';
 import type { ConfigStore } from './config/store.ts';
 import { authenticate, presentedToken } from './http/auth.ts';
@@ -72,6 +73,14 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+
+  // Every response carries x-request-id; routes that record a usage line set
+  // their own (the same one the line holds), this covers the rest.
+  app.use((req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    res.setHeader('x-request-id', typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID());
+    next();
+  });
 
   // CORS follows the serving snapshot's settings; the middleware is built once per snapshot.
   const corsBySnapshot = new WeakMap<Snapshot, express.RequestHandler>();

@@ -66,6 +66,16 @@ describe('bad input on every route', () => {
     }
   }
 
+  it('puts x-request-id on every response, routed or not', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/api/version', '/no/such/route']) {
+      const res = await fetch(`${gw.url}${path}`);
+      await res.arrayBuffer();
+      expect(res.headers.get('x-request-id'), path).to.match(/^[0-9a-f-]{36}$/);
+    }
+    const mine = await fetch(`${gw.url}/healthz`, { headers: { 'x-request-id': 'trace-123' } });
+    expect(mine.headers.get('x-request-id')).to.equal('trace-123');
+  });
+
   it('is still alive and serving afterwards', async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).to.equal(200);
     const ok = await fetch(`${gw.url}/v1/chat/completions`, {
