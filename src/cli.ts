@@ -2,6 +2,7 @@
 // The `switchyard` executable: dispatches to one module per sub-command.
 // Exit codes: 0 success, 1 the work failed, 2 wrong usage.
 
+import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { CommandIO } from './cli/command.ts';
 
@@ -28,7 +29,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
+    // package.json sits one folder above both src/ and dist/.
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.stdout.write(`${pkg.version}\n`);
     return 0;
   }
   const command = commands[name];
