@@ -4,7 +4,6 @@
 
 import express, { type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Snapshot } from './config/snapshot.ts';
 import type { ConfigStore } from './config/store.ts';
 import { authenticate, presentedToken } from './http/auth.ts';
@@ -16,7 +15,7 @@ import {
 } from './http/inbound-routes.ts';
 import { renderStatusPage } from './http/ui-page.ts';
 import { handleCountTokens } from './pipeline/count-tokens.ts';
-import { Exchange } from './pipeline/exchange.ts';
+import { Exchange, requestIdFrom } from './pipeline/exchange.ts';
 import { handleModelRequest, sendError, sendJson, type InboundRoute } from './pipeline/handle-model-request.ts';
 import { listModels, modelEntry } from './pipeline/model-list.ts';
 import type { Runtime } from './pipeline/runtime.ts';
@@ -77,8 +76,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   // Every response carries x-request-id; routes that record a usage line set
   // their own (the same one the line holds), this covers the rest.
   app.use((req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    res.setHeader('x-request-id', typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID());
+    res.setHeader('x-request-id', requestIdFrom(req.headers['x-request-id']));
     next();
   });
 
@@ -135,7 +133,9 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       if (!snapshot || !deps.accepting()) {
         const message = snapshot ? 'the gateway is shutting down' : 'no valid config is loaded yet';
         const body = JSON.stringify(renderError(style, gatewayError(503, message)));
-        res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        res.writeHead(503, {
+          'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', 'x-request-id': requestIdFrom(requestId),
+        });
         res.end(body);
         return;
       }

@@ -10,6 +10,11 @@ import type { AttemptRecord, RouteName, UsageLine } from '../telemetry/usage-rec
 
 const nowMs = () => performance.now();
 
+/** The client's x-request-id when it is a sane token (kept for tracing), else a new UUID. */
+export function requestIdFrom(header: unknown): string {
+  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : randomUUID();
+}
+
 export class Exchange {
   readonly requestId: string;
   readonly started = nowMs();
@@ -35,7 +40,7 @@ export class Exchange {
   constructor(route: RouteName, snapshot: Snapshot, requestId?: string) {
     this.route = route;
     this.snapshot = snapshot;
-    this.requestId = requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId) ? requestId : randomUUID();
+    this.requestId = requestIdFrom(requestId);
   }
 
   elapsedMs(): number {

@@ -79,6 +79,7 @@ describe('switchyard serve (real process, bundled demo config)', function () {
       body: JSON.stringify({ model: 'demo/echo', messages: [{ role: 'user', content: 'late' }] }),
     });
     expect(late.status).to.equal(503);
+    expect(late.headers.get('x-request-id')).to.be.a('string');
     const texts = await Promise.all(streams);
     texts.forEach((t, i) => expect(t).to.equal(`You said: stream number ${i} has several words`));
     expect(await s.exited).to.equal(0);
