@@ -61,10 +61,6 @@ export function createRequestHandler(deps: AppDeps): NodeHandler {
   };
 }
 
-export function createApp(deps: AppDeps): express.Express {
-  return buildApp(deps).app;
-}
-
 function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string, FastHandler> } {
   const fastRoutes = new Map<string, FastHandler>();
   const { store, runtime } = deps;

@@ -8,9 +8,8 @@ import { anthropicInbound } from '../formats/anthropic/index.ts';
 import { FormatError } from '../formats/codec.ts';
 import { estimateTokens } from '../formats/token-estimate.ts';
 import { gatewayError } from '../http/errors.ts';
-import { buildTarget } from '../providers/endpoints.ts';
-import { sendUpstream } from '../providers/http-client.ts';
 import { TransportError } from '../providers/upstream-reply.ts';
+import { callUpstream } from './call-upstream.ts';
 import type { Exchange } from './exchange.ts';
 import { resolveRoute, sendError, sendJson } from './handle-model-request.ts';
 import { rewriteBodyBytes } from './raw-json.ts';
@@ -23,11 +22,12 @@ export async function handleCountTokens(
   if (!route) return;
   const member = route.tiers.flat().find((m) => m.weight > 0 && rt.breakers.isAvailable(m.target));
   if (member && member.provider.type === 'anthropic') {
-    const index = member.provider.credentials.length > 0 ? rt.credentials.pick(member.provider.name, member.provider.credentials.length) : -1;
-    const target = buildTarget(member.provider, member.model.upstreamName, 'count_tokens', false, index >= 0 ? member.provider.credentials[index] : undefined);
+    const creds = member.provider.credentials.length;
+    const index = creds > 0 ? rt.credentials.pick(member.provider.name, creds) : -1;
     try {
       ex.attemptCount++;
-      const reply = await ex.waitUpstream(sendUpstream(target, 'POST', rewriteBodyBytes(raw, member.model.upstreamName, false, body), route.policy.timeout, signal));
+      const upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, false, body);
+      const reply = await ex.waitUpstream(callUpstream(member, 'count_tokens', upstreamBody, false, index, route.policy.timeout, signal));
       const replyText = await ex.waitUpstream(reply.text());
       ex.provider = member.provider.name;
       ex.upstreamModel = member.model.upstreamName;
