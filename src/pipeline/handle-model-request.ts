@@ -24,6 +24,7 @@ import { rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 import { pumpStream, type StreamPlan } from './stream-pump.ts';
 import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
+import { parseIfText } from '../formats/shared/json-reader.ts';
 
 /** How one inbound route speaks. */
 export interface InboundRoute {
@@ -353,8 +354,7 @@ function sendUpstreamError(res: ServerResponse, ex: Exchange, route: InboundRout
   ex.provider = member.provider.name;
   ex.upstreamModel = member.model.upstreamName;
   const text = result.errorText ?? '';
-  let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* plain text error */ }
+  const parsed = parseIfText(text) ?? text; // plain-text errors stay text
   if (passThrough && parsed && typeof parsed === 'object') {
     ex.error = `upstream HTTP ${status}`;
     return sendJson(res, ex, status, text, headers);

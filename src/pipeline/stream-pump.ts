@@ -125,7 +125,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
         sawEnd = true;
       }
       if (event.data.includes('"usage"')) {
-        const found = safeUsage(extractUsage, event.data);
+        const found = extractUsage(event.data); // extractors take JSON text and ignore what is not JSON
         if (found) usage = mergeUsage(usage, found);
         if (plan.stripUsage && isUsageOnlyChunk(event.data)) return '';
       }
@@ -204,14 +204,6 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   if (passThrough && route.protocol === 'openai-chat' && !sawDone && !res.destroyed) res.write('data: [DONE]\n\n');
   res.end();
   return { status: 200, outcome: 'ok', firstByteAt };
-}
-
-function safeUsage(extract: (body: unknown) => TokenUsage | undefined, data: string): TokenUsage | undefined {
-  try {
-    return extract(JSON.parse(data));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Anthropic streams report input at message_start and output at message_delta. */

@@ -2,7 +2,7 @@
 // and cache writes; the gateway's input counts all three (spec section 6).
 
 import type { TokenUsage } from '../ir.ts';
-import { countOf, isRecord } from '../shared/json-reader.ts';
+import { countOf, isRecord, parseIfText } from '../shared/json-reader.ts';
 
 export interface AnthropicUsage {
   input_tokens: number;
@@ -43,14 +43,7 @@ export function toAnthropicUsage(usage: TokenUsage): AnthropicUsage {
  *  input side again); counts an event does not carry read 0, so a caller merges
  *  events by keeping non-zero values. Undefined when the body carries no usage. */
 export function anthropicUsage(body: unknown): TokenUsage | undefined {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
+  const value = parseIfText(body);
   if (!isRecord(value)) return undefined;
   if (value.type === 'message_start' && isRecord(value.message)) return fromAnthropicUsage(value.message.usage);
   return fromAnthropicUsage(value.usage);

@@ -2,18 +2,12 @@
 
 import type { GatewayError } from '../ir.ts';
 import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
-import { isRecord } from '../shared/json-reader.ts';
+import { isRecord, parseIfText } from '../shared/json-reader.ts';
 
 export function decodeAnthropicError(status: number, body: unknown): GatewayError {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      // Proxies in front of Anthropic answer in text or HTML: read it the generic way.
-      return decodeOpenAIChatError(status, body);
-    }
-  }
+  // Proxies in front of Anthropic answer in text or HTML: read it the generic way.
+  const value = parseIfText(body);
+  if (value === undefined) return decodeOpenAIChatError(status, body);
   if (isRecord(value) && isRecord(value.error)) {
     const { type, message } = value.error;
     return {

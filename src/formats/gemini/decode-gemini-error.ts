@@ -3,7 +3,7 @@
 
 import type { GatewayError } from '../ir.ts';
 import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
-import { isRecord } from '../shared/json-reader.ts';
+import { isRecord, parseIfText } from '../shared/json-reader.ts';
 
 const typeOfStatus: Record<string, string> = {
   INVALID_ARGUMENT: 'invalid_request_error',
@@ -23,14 +23,8 @@ export function geminiErrorType(status: unknown, httpStatus: number): string {
 }
 
 export function decodeGeminiError(status: number, body: unknown): GatewayError {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return decodeOpenAIChatError(status, body);
-    }
-  }
+  let value = parseIfText(body);
+  if (value === undefined) return decodeOpenAIChatError(status, body);
   // Some Gemini endpoints wrap the error in a one-element array.
   if (Array.isArray(value) && value.length > 0) value = value[0];
   if (isRecord(value) && isRecord(value.error)) {

@@ -2,7 +2,7 @@
 // prompt_tokens includes cached tokens, completion_tokens includes reasoning.
 
 import type { TokenUsage } from '../ir.ts';
-import { countOf, isRecord } from '../shared/json-reader.ts';
+import { countOf, isRecord, parseIfText } from '../shared/json-reader.ts';
 
 export interface OpenAIChatUsage {
   prompt_tokens: number;
@@ -41,14 +41,7 @@ export function toOpenAIChatUsage(usage: TokenUsage): OpenAIChatUsage {
 /** Usage in a same-protocol (pass-through) reply: a chat.completion body or one
  *  parsed stream chunk (JSON text accepted too). Undefined when it carries none. */
 export function openAIChatUsage(body: unknown): TokenUsage | undefined {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
+  const value = parseIfText(body);
   if (!isRecord(value)) return undefined;
   return fromOpenAIChatUsage(value.usage);
 }

@@ -3,16 +3,12 @@
 // {"error":"text"}, {"message":...}, {"detail":...} or plain text.
 
 import type { GatewayError } from '../ir.ts';
-import { isRecord } from '../shared/json-reader.ts';
+import { isRecord, parseIfText } from '../shared/json-reader.ts';
 
 export function decodeOpenAIChatError(status: number, body: unknown): GatewayError {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return { status, type: errorTypeForStatus(status), message: textMessage(value as string, status) };
-    }
+  const value = parseIfText(body);
+  if (value === undefined && typeof body === 'string') {
+    return { status, type: errorTypeForStatus(status), message: textMessage(body, status) };
   }
   if (isRecord(value)) {
     const inner = value.error;

@@ -110,3 +110,14 @@ export function argumentsText(value: unknown): string {
   if (value === undefined || value === null) return '{}';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+/** A body that may arrive as JSON text or already parsed: the parsed value,
+ *  or undefined when text is not JSON (JSON itself never parses to undefined). */
+export function parseIfText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
