@@ -78,3 +78,18 @@ export async function sendUpstream(
     throw classify(err);
   }
 }
+
+/** Upstream connections over every pool: for tests and diagnostics (a socket that is connected but not free is in use). */
+export function upstreamPoolStats(): { connected: number; free: number; running: number; pending: number } {
+  const total = { connected: 0, free: 0, running: 0, pending: 0 };
+  for (const agent of agents.values()) {
+    for (const stats of Object.values(agent.stats)) {
+      if (!('free' in stats)) continue; // an Agent keeps a Pool per origin; Client entries do not occur here
+      total.connected += stats.connected;
+      total.free += stats.free;
+      total.running += stats.running;
+      total.pending += stats.pending;
+    }
+  }
+  return total;
+}

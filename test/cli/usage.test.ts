@@ -3,23 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { main } from '../../src/cli/usage.ts';
+import { main, type GroupBy, type UsageTotals } from '../../src/cli/usage.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/usage');
 
-interface Totals {
-  requests: number;
-  errors: number;
-  input_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number;
-  unknown_cost: number;
-}
-type By = 'key' | 'model' | 'provider' | 'day';
-const numericColumns: (keyof Totals)[] = [
+const numericColumns: (keyof UsageTotals)[] = [
   'requests', 'errors', 'input_tokens', 'output_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd', 'unknown_cost',
 ];
 
@@ -59,9 +47,9 @@ function fixtureLines(): Record<string, unknown>[] {
 }
 
 /** The expected report, summed straight from the lines. */
-function expected(by: By, since = -Infinity, until = Infinity): { rows: Map<string, Totals>; total: Totals } {
-  const zero = (): Totals => ({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unknown_cost: 0 });
-  const rows = new Map<string, Totals>();
+function expected(by: GroupBy, since = -Infinity, until = Infinity): { rows: Map<string, UsageTotals>; total: UsageTotals } {
+  const zero = (): UsageTotals => ({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unknown_cost: 0 });
+  const rows = new Map<string, UsageTotals>();
   const total = zero();
   for (const line of fixtureLines()) {
     const ms = Date.parse(line.ts as string);
@@ -83,7 +71,7 @@ function expected(by: By, since = -Infinity, until = Infinity): { rows: Map<stri
   return { rows, total };
 }
 
-function expectTotals(actual: Record<string, number>, wanted: Totals, costTolerance: number, where: string): void {
+function expectTotals(actual: Record<string, number>, wanted: UsageTotals, costTolerance: number, where: string): void {
   for (const c of numericColumns) {
     if (c === 'cost_usd') expect(actual[c], `${where} ${c}`).to.be.closeTo(wanted[c], costTolerance);
     else expect(actual[c], `${where} ${c}`).to.equal(wanted[c]);
@@ -109,7 +97,7 @@ describe('switchyard usage', () => {
       it('json totals equal the sums of the lines', async () => {
         const { code, stdout } = await run(['--dir', fixtures, '--by', by, '--format', 'json']);
         expect(code).to.equal(0);
-        const report = JSON.parse(stdout) as { by: string; rows: (Totals & { group: string })[]; total: Totals; skipped_lines: number };
+        const report = JSON.parse(stdout) as { by: string; rows: (UsageTotals & { group: string })[]; total: UsageTotals; skipped_lines: number };
         const { rows, total } = want();
         expect(report.by).to.equal(by);
         expect(report.rows.map((r) => r.group)).to.deep.equal([...rows.keys()].sort());
@@ -155,7 +143,7 @@ describe('switchyard usage', () => {
 
   it('--since/--until as dates are whole UTC days, inclusive', async () => {
     const { stdout } = await run(['--dir', fixtures, '--by', 'day', '--since', '2026-11-22', '--until', '2026-11-22', '--format', 'json']);
-    const report = JSON.parse(stdout) as { rows: (Totals & { group: string })[]; total: Totals };
+    const report = JSON.parse(stdout) as { rows: (UsageTotals & { group: string })[]; total: UsageTotals };
     const { rows } = expected('day');
     expect(report.rows.map((r) => r.group)).to.deep.equal(['2026-11-22']);
     expectTotals(report.total as unknown as Record<string, number>, rows.get('2026-11-22')!, 1e-9, '2026-11-22');
@@ -163,7 +151,7 @@ describe('switchyard usage', () => {
 
   it('finds a line stamped just before midnight in the next day file', async () => {
     const { stdout } = await run(['--dir', fixtures, '--by', 'day', '--since', '2026-11-21', '--until', '2026-11-21', '--format', 'json']);
-    const report = JSON.parse(stdout) as { total: Totals };
+    const report = JSON.parse(stdout) as { total: UsageTotals };
     expect(report.total.requests).to.equal(expected('day').rows.get('2026-11-21')!.requests);
   });
 
@@ -171,7 +159,7 @@ describe('switchyard usage', () => {
     const since = '2026-11-22T06:00:00Z';
     const until = '2026-11-23T06:00:00.000Z';
     const { stdout } = await run(['--dir', fixtures, '--by', 'model', '--since', since, '--until', until, '--format', 'json']);
-    const report = JSON.parse(stdout) as { rows: (Totals & { group: string })[]; total: Totals; since: string; until: string };
+    const report = JSON.parse(stdout) as { rows: (UsageTotals & { group: string })[]; total: UsageTotals; since: string; until: string };
     const { rows, total } = expected('model', Date.parse(since), Date.parse(until));
     expect(report.since).to.equal('2026-11-22T06:00:00.000Z');
     expect(report.rows.map((r) => r.group)).to.deep.equal([...rows.keys()].sort());
@@ -192,7 +180,7 @@ describe('switchyard usage', () => {
     try {
       const { code, stdout } = await run(['--format', 'json']);
       expect(code).to.equal(0);
-      expect((JSON.parse(stdout) as { total: Totals }).total.requests).to.equal(expected('model').total.requests);
+      expect((JSON.parse(stdout) as { total: UsageTotals }).total.requests).to.equal(expected('model').total.requests);
     } finally {
       if (previous === undefined) delete process.env.SWITCHYARD_USAGE_DIR;
       else process.env.SWITCHYARD_USAGE_DIR = previous;
@@ -204,7 +192,7 @@ describe('switchyard usage', () => {
     try {
       const { code, stdout } = await run(['--dir', dir, '--format', 'json']);
       expect(code).to.equal(0);
-      const report = JSON.parse(stdout) as { rows: unknown[]; total: Totals };
+      const report = JSON.parse(stdout) as { rows: unknown[]; total: UsageTotals };
       expect(report.rows).to.deep.equal([]);
       expect(report.total.requests).to.equal(0);
     } finally {

@@ -15,9 +15,9 @@ import {
   chunk, openAIReply, openAIStream, startFakeUpstream, startStream, usageChunk, type FakeUpstream, type RecordedRequest,
 } from '../support/fake-upstream.ts';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
-import { bearer, call, chatBody, metricValue, readUsage, scrape, sha256, until, type Answer } from './support.ts';
+import { bearer, call, chatBody, limitedKeysYaml, metricValue, pricedUpstreamYaml, readUsage, scrape, tokenFor, until, type Answer } from './support.ts';
 
-const token = (name: string) => `sk-sy-${name}-${sha256(name).slice(0, 40)}`;
+const token = tokenFor;
 
 const limitsByKey: Record<string, string> = {
   'rpm-team': '{ rpm: 3 }',
@@ -49,18 +49,8 @@ describe('key limits through the gateway (memory store)', function () {
   shutdown: { drain_ms: 2000 }
   log: { level: error }
 `,
-      '10-providers.yaml': `providers:
-  up:
-    type: openai
-    base_url: ${upstream.url}/v1
-    models:
-      gpt-4o: { input: 1000, output: 1000 }
-`,
-      'keys/teams.yaml': `keys:\n${Object.entries(limitsByKey).map(([name, limits]) => `  ${name}:
-    sha256: ${sha256(token(name))}
-    models: ["*"]
-    limits: ${limits}
-`).join('')}`,
+      '10-providers.yaml': pricedUpstreamYaml(upstream.url),
+      'keys/teams.yaml': limitedKeysYaml(limitsByKey),
     });
   });
   after(async () => {

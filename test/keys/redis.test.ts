@@ -9,10 +9,10 @@ import { expect } from 'chai';
 import { openAIReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { RedisServer, redisMissingMessage, redisServerAvailable } from '../support/redis-server.ts';
 import {
-  bearer, call, chatBody, cleanUp, metricValue, processSettings, readUsage, scrape, serveProcess, sha256, until, type ServedProcess,
+  bearer, call, chatBody, cleanUp, limitedKeysYaml, metricValue, pricedUpstreamYaml, processSettings, readUsage, scrape, serveProcess, tokenFor, until, type ServedProcess,
 } from './support.ts';
 
-const token = (name: string) => `sk-sy-${name}-${sha256(name).slice(0, 40)}`;
+const token = tokenFor;
 
 const keyLimits: Record<string, string> = {
   'shared-rpm': '{ rpm: 3 }',
@@ -26,18 +26,8 @@ function files(upstream: FakeUpstream, onRedisError: 'allow' | 'deny'): Record<s
     '00-settings.yaml': processSettings(`  metrics: { key_label: true }
   limits: { store: redis, redis_url: "\${REDIS_URL}", on_redis_error: ${onRedisError} }
 `),
-    '10-providers.yaml': `providers:
-  up:
-    type: openai
-    base_url: ${upstream.url}/v1
-    models:
-      gpt-4o: { input: 1000, output: 1000 }
-`,
-    'keys/teams.yaml': `keys:\n${Object.entries(keyLimits).map(([name, limits]) => `  ${name}:
-    sha256: ${sha256(token(name))}
-    models: ["*"]
-    limits: ${limits}
-`).join('')}`,
+    '10-providers.yaml': pricedUpstreamYaml(upstream.url),
+    'keys/teams.yaml': limitedKeysYaml(keyLimits),
   };
 }
 

@@ -207,3 +207,26 @@ export const fastPolicy = `policies:
     timeout: { connect_ms: 1000, first_byte_ms: 2000, idle_ms: 2000 }
     circuit_breaker: { failures: 1000, window_s: 60, cooldown_s: 30 }
 `;
+
+/** A deterministic client token per key name (the key files hold its SHA-256). */
+export const tokenFor = (name: string) => `sk-sy-${name}-${sha256(name).slice(0, 40)}`;
+
+/** One OpenAI-compatible provider `up` on the fake upstream, gpt-4o priced at 1000 USD per 1M tokens both ways. */
+export function pricedUpstreamYaml(url: string): string {
+  return `providers:
+  up:
+    type: openai
+    base_url: ${url}/v1
+    models:
+      gpt-4o: { input: 1000, output: 1000 }
+`;
+}
+
+/** Keys allowed every model, each with its limits given as YAML flow text. */
+export function limitedKeysYaml(limitsByKey: Record<string, string>): string {
+  return `keys:\n${Object.entries(limitsByKey).map(([name, limits]) => `  ${name}:
+    sha256: ${sha256(tokenFor(name))}
+    models: ["*"]
+    limits: ${limits}
+`).join('')}`;
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   chunk, openAIError, openAIReply, openAIStream, sendJson, startFakeUpstream, startStream, usageChunk, type FakeUpstream,
 } from '../support/fake-upstream.ts';
+import { upstreamPoolStats } from '../../src/providers/http-client.ts';
 import { keysYaml, startTestGateway, TEST_TOKEN, OTHER_TOKEN, type TestGateway } from '../support/test-gateway.ts';
 
 const policy = (extra = '') => `policies:
@@ -452,11 +453,15 @@ describe('routing data path (openai client -> gateway -> fake upstreams)', () =>
       ).catch(() => undefined)));
       const health = await fetch(`${gw!.url}/healthz`);
       expect(health.status).to.equal(200);
-      // Keep-alive sockets stay open for reuse, but no more than the concurrency that was in flight.
-      expect(a.openSockets()).to.be.at.most(40);
-      const after = a.openSockets();
-      await Promise.all(Array.from({ length: 10 }, () => c.chat.completions.create({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }).catch(() => undefined)));
-      expect(a.openSockets()).to.be.at.most(Math.max(after, 10));
+      // Every socket the faults left open is back in the pool, idle: nothing
+      // running or queued, every connected socket free, and the upstream sees
+      // exactly those sockets (a leaked one would be connected but not free,
+      // or open upstream but unknown to the pool).
+      await new Promise((r) => setTimeout(r, 100)); // let destroyed sockets finish closing
+      const pool = upstreamPoolStats();
+      expect(pool).to.include({ running: 0, pending: 0 });
+      expect(pool.free).to.equal(pool.connected);
+      expect(a.openSockets()).to.equal(pool.connected);
     });
   });
 
