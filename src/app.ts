@@ -122,7 +122,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
    * the request in flight, aborts upstream work when the client leaves, and
    * records the usage line when it ends.
    */
-  const guarded = (routeName: RouteName | null, style: ErrorStyle, handler: Handler) =>
+  const guarded = (routeName: RouteName | null, style: ErrorStyle, handler: Handler, options: { readsBody?: boolean } = {}) =>
     async (req: Request, res: Response): Promise<void> => {
       const snapshot = store.current();
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
@@ -144,6 +144,14 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
         return;
       }
       ex.key = auth.key;
+      // The key's concurrency slot is taken before the body is read: a key
+      // cannot hold more connections open here than its limit, however slowly it sends.
+      if (options.readsBody && !runtime.localConcurrency.enter(auth.key)) {
+        runtime.recorder.rateLimited(auth.key.name, 'concurrency');
+        sendError(res, ex, style, gatewayError(429, `Rate limit reached for key '${auth.key.name}': ${auth.key.limits.concurrency} concurrent requests. Please try again in 1s.`, 'rate_limit_concurrency'), { 'retry-after': '1' });
+        if (routeName) runtime.recorder.finished(ex.toUsageLine());
+        return;
+      }
       const controller = new AbortController();
       const onClose = () => { if (!res.writableFinished) controller.abort(); };
       res.on('close', onClose);
@@ -153,13 +161,17 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
         await handler(ex, req, res, controller.signal);
       } catch (err) {
         if (err instanceof BodyError) {
-          sendError(res, ex, style, gatewayError(err.status, err.message));
+          // A body that never finished arriving: answer, then close the connection it still holds.
+          const extra: Record<string, string> = err.status === 408 ? { connection: 'close' } : {};
+          if (err.status === 408) res.once('finish', () => req.destroy());
+          sendError(res, ex, style, gatewayError(err.status, err.message), extra);
         } else {
           log.error('request failed', { request_id: ex.requestId, route: routeName, error: err as Error });
           if (!res.headersSent) sendError(res, ex, style, gatewayError(500, 'internal gateway error'));
           else { ex.error = 'internal gateway error'; res.destroy(); }
         }
       } finally {
+        if (options.readsBody) runtime.localConcurrency.leave(auth.key);
         runtime.inFlight--;
         res.off('close', onClose);
         if (ex.status === 0) ex.status = res.statusCode;
@@ -167,13 +179,14 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       }
     };
 
+  const bodyOf = (ex: Exchange, req: Request) => readBody(req, ex.snapshot.settings.bodyLimitBytes, ex.snapshot.settings.timeouts.requestBodyMs);
   const modelRoute = (route: InboundRoute): Handler => async (ex, req, res, signal) => {
-    const raw = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
+    const raw = await bodyOf(ex, req);
     await handleModelRequest(runtime, ex, route, res, raw, parseJsonObject(raw), signal);
   };
 
   const register = (path: string, route: InboundRoute) => {
-    const handler = guarded(route.name, route.style, modelRoute(route));
+    const handler = guarded(route.name, route.style, modelRoute(route), { readsBody: true });
     app.post(path, handler);
     // Exact paths only: /ollama/:key/... stays with express, which extracts the key.
     if (!path.includes(':')) fastRoutes.set(`POST ${path}`, handler as unknown as FastHandler);
@@ -193,9 +206,9 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   }
 
   app.post('/v1/messages/count_tokens', guarded('count_tokens', 'anthropic', async (ex, req, res, signal) => {
-    const raw = await readBody(req, ex.snapshot.settings.bodyLimitBytes);
+    const raw = await bodyOf(ex, req);
     await handleCountTokens(runtime, ex, res, raw, parseJsonObject(raw), signal);
-  }));
+  }, { readsBody: true }));
 
   app.get('/v1/models', guarded('models', 'openai', async (ex, _req, res) => {
     sendJson(res, ex, 200, { object: 'list', data: listModels(ex.snapshot, ex.key!).map(modelEntry) });
@@ -221,10 +234,12 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
     res.end(html);
   }));
 
-  // Anything else: a 404 in the protocol the path suggests.
+  // Anything else: a 404 in the protocol the path suggests. The path is
+  // echoed, but never the client key an /ollama/{key}/ path carries.
   app.use((req, res) => {
     const style: ErrorStyle = req.path.startsWith('/api/') || req.path.startsWith('/ollama/') ? 'ollama' : req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
-    res.status(404).json(renderError(style, gatewayError(404, `no route for ${req.method} ${req.path}`)));
+    const path = req.path.replace(/^\/ollama\/[^/]*/, '/ollama/{key}');
+    res.status(404).json(renderError(style, gatewayError(404, `no route for ${req.method} ${path}`)));
   });
   return { app, fastRoutes };
 }

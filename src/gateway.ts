@@ -15,7 +15,8 @@ import { watchConfigFolder } from './config/watch.ts';
 import { createLimiter, recoverSpend, type Limiter } from './limits/index.ts';
 import { closeUpstreamPools } from './providers/http-client.ts';
 import { Runtime } from './pipeline/runtime.ts';
-import { log, setLogLevel } from './telemetry/logger.ts';
+import { noCredentials, CredentialRedactor } from './telemetry/credential-redactor.ts';
+import { log, redactCredentialsInLogs, setLogLevel } from './telemetry/logger.ts';
 import { configureMetrics, metrics } from './telemetry/metrics.ts';
 import { createRecorder } from './telemetry/recorder.ts';
 import { TodayTotals } from './telemetry/status-report.ts';
@@ -90,8 +91,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const first = store.current()!;
   setLogLevel(first.settings.log.level);
 
-  // Everything that follows the serving snapshot: metrics labels, usage log.
+  // Everything that follows the serving snapshot: log redaction, metrics labels, usage log.
+  let logRedactor = noCredentials;
   const applySnapshot = (snapshot: Snapshot) => {
+    // Logs keep scrubbing a rotated-out credential too: a late line may still name it.
+    logRedactor = new CredentialRedactor([...logRedactor.values, ...snapshot.redactor.values]);
+    redactCredentialsInLogs(logRedactor);
     configureMetrics({ keyLabel: snapshot.settings.metrics.keyLabel, routes: snapshot.routes });
     metrics.configLoaded(snapshot.version, snapshot.source, snapshot.loadedAt);
     // Every member gets a circuit series from the start, so "all circuits open" alerts see them all.
@@ -137,7 +142,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   runtime = live;
   const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting });
 
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, handler);
+  // Node itself bounds the request head (answering 408 and closing); the body
+  // has the gateway's own deadline (http/body.ts), which answers in the
+  // caller's protocol. requestTimeout backs both up for routes that read no body.
+  const { requestHeadersMs, requestBodyMs } = first.settings.timeouts;
+  const server = createServer({
+    // Idle keep-alive must end before the head deadline could fire on an idle socket.
+    keepAliveTimeout: Math.min(65_000, requestHeadersMs - 500),
+    headersTimeout: requestHeadersMs,
+    requestTimeout: requestHeadersMs + requestBodyMs + 5_000,
+  }, handler);
   const host = options.host ?? process.env.SWITCHYARD_HOST ?? first.settings.listen.host;
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : first.settings.listen.port);
   await new Promise<void>((resolveListen, reject) => {

@@ -4,6 +4,7 @@
 // is computed here once per load, so a request never parses or merges anything.
 
 import type { Entry, MergedConfig } from './merge.ts';
+import { CredentialRedactor } from '../telemetry/credential-redactor.ts';
 import type { RawGroup, RawKey, RawModel, RawPolicy, RawProvider, RawSettings } from './raw-config.ts';
 import { splitTarget } from './references.ts';
 import type {
@@ -44,7 +45,14 @@ export function compileSnapshot(merged: MergedConfig, secret: SecretLookup, meta
   const settings = compileSettings(merged.settings?.value ?? {}, secret);
 
   const providers = new Map<string, ProviderSpec>();
-  for (const entry of merged.providers.values()) providers.set(entry.name, compileProvider(entry.name, entry.value, secret));
+  const credentials: string[] = [];
+  for (const entry of merged.providers.values()) {
+    const provider = compileProvider(entry.name, entry.value, secret);
+    providers.set(entry.name, provider);
+    credentials.push(...provider.credentials);
+    // Header values that came from a reference are secrets; literal ones (a beta flag) are not.
+    for (const [header, raw] of Object.entries(entry.value.headers ?? {})) if (raw.includes('${')) credentials.push(provider.headers[header]!);
+  }
 
   const policies = new Map<string, Policy>();
   for (const entry of merged.policies.values()) policies.set(entry.name, compilePolicy(entry.name, entry.value));
@@ -80,6 +88,7 @@ export function compileSnapshot(merged: MergedConfig, secret: SecretLookup, meta
     keysByName: readonlyMap(keysByName),
     keysByHash: readonlyMap(keysByHash),
     secretFiles: Object.freeze([...(meta.secretFiles ?? [])]),
+    redactor: new CredentialRedactor(credentials),
   });
 }
 
@@ -91,6 +100,11 @@ function compileSettings(s: RawSettings, secret: SecretLookup): Settings {
     metrics: freeze({ keyLabel: s.metrics?.key_label ?? false }),
     cors: freeze({ origins: freeze([...(s.cors?.origins ?? [])]), maxAgeS: s.cors?.max_age_s ?? 600 }),
     bodyLimitBytes: parseByteSize(s.body_limit ?? '10mb') ?? 10 * 1024 * 1024,
+    timeouts: freeze({ requestHeadersMs: s.timeouts?.request_headers_ms ?? 60_000, requestBodyMs: s.timeouts?.request_body_ms ?? 60_000 }),
+    upstream: freeze({
+      maxReplyBytes: parseByteSize(s.upstream?.max_reply_bytes ?? '64mb') ?? 64 * 1024 * 1024,
+      maxEventBytes: parseByteSize(s.upstream?.max_event_bytes ?? '16mb') ?? 16 * 1024 * 1024,
+    }),
     limits: freeze({
       store: s.limits?.store ?? 'memory',
       ...(redisUrl !== undefined ? { redisUrl: secret(redisUrl) } : {}),

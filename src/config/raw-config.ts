@@ -10,6 +10,8 @@ export interface RawSettings {
   metrics?: { key_label?: boolean };
   cors?: { origins?: string[]; max_age_s?: number };
   body_limit?: number | string;
+  timeouts?: { request_headers_ms?: number; request_body_ms?: number };
+  upstream?: { max_reply_bytes?: number | string; max_event_bytes?: number | string };
   limits?: { store?: 'memory' | 'redis'; redis_url?: string; on_redis_error?: 'allow' | 'deny' };
   shutdown?: { drain_ms?: number };
   log?: { level?: 'debug' | 'info' | 'warn' | 'error'; requests?: boolean };

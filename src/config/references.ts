@@ -29,6 +29,12 @@ function checkSettings(merged: MergedConfig, errors: ConfigError[]): void {
   if (s.validAt('body_limit') && s.value.body_limit !== undefined && parseByteSize(s.value.body_limit) === undefined) {
     errors.push(s.file.errorAt(['settings', 'body_limit'], 'must be at least one byte'));
   }
+  for (const bound of ['max_reply_bytes', 'max_event_bytes'] as const) {
+    const value = s.value.upstream?.[bound];
+    if (s.validAt('upstream', bound) && value !== undefined && parseByteSize(value) === undefined) {
+      errors.push(s.file.errorAt(['settings', 'upstream', bound], 'must be at least one byte'));
+    }
+  }
   const limits = s.value.limits;
   if (s.validAt('limits') && limits?.store === 'redis' && limits.redis_url === undefined) {
     errors.push(s.file.errorAt(['settings', 'limits'], 'store redis needs redis_url (a ${ENV} or ${file:/path} reference)', 'key'));

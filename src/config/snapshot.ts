@@ -3,6 +3,8 @@
 // A request binds one Snapshot at its start and keeps it to the end, so a
 // reload never changes the rules under a request in flight.
 
+import type { CredentialRedactor } from '../telemetry/credential-redactor.ts';
+
 export type ProviderType = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'mock';
 export type Strategy = 'failover' | 'weighted' | 'round-robin' | 'least-latency' | 'sticky';
 export type RetryOutcome = number | 'timeout' | 'network';
@@ -120,6 +122,10 @@ export interface Settings {
   metrics: { keyLabel: boolean };
   cors: { origins: readonly string[]; maxAgeS: number };
   bodyLimitBytes: number;
+  /** Client-side deadlines: a complete request head, then the whole body. */
+  timeouts: { requestHeadersMs: number; requestBodyMs: number };
+  /** What one upstream reply may cost: a non-streamed body, one stream line or event. */
+  upstream: { maxReplyBytes: number; maxEventBytes: number };
   limits: { store: 'memory' | 'redis'; redisUrl?: string; onRedisError: 'allow' | 'deny' };
   shutdown: { drainMs: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; requests: boolean };
@@ -145,4 +151,10 @@ export interface Snapshot {
    * contents): the folder watcher follows them so a rotated secret reloads.
    */
   secretFiles?: readonly string[];
+  /**
+   * Every upstream credential this snapshot resolved (api_keys, referenced
+   * header values): scrubbed from whatever an upstream sends back before the
+   * caller, a usage line or a log sees it.
+   */
+  redactor: CredentialRedactor;
 }

@@ -8,16 +8,39 @@
 
 import type { WireEvent } from './codec.ts';
 
+/** An upstream line or event over the size limit: the stream is treated as broken. */
+export class SseLimitError extends Error {
+  constructor(limit: number) {
+    super(`upstream stream sent a line or event longer than ${limit} characters`);
+    this.name = 'SseLimitError';
+  }
+}
+
+/** Default bound on one line and on one event's data (settings.upstream.max_event_bytes). */
+export const DEFAULT_MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
 export class SseParser {
-  private buffer = '';
+  /** Pieces of a line whose end has not arrived yet; joined once, when it does (linear, not rescanned per chunk). */
+  private partial: string[] = [];
+  private partialLength = 0;
   private dataLines: string[] = [];
+  private dataLength = 0;
   private eventName: string | undefined;
   private sawData = false;
   private started = false;
   /** A chunk ended in '\r': a '\n' opening the next chunk belongs to the same line break. */
   private pendingCarriageReturn = false;
+  private readonly maxChars: number;
 
-  /** Feed the next piece of the stream; returns the events it completed. */
+  constructor(maxChars = DEFAULT_MAX_EVENT_CHARS) {
+    this.maxChars = maxChars;
+  }
+
+  /**
+   * Feed the next piece of the stream; returns the events it completed. Each
+   * character is looked at once, so the cost is linear in the bytes read
+   * however the stream is cut. Throws SseLimitError past the size bound.
+   */
   feed(chunk: string): WireEvent[] {
     let text = chunk;
     if (!this.started && text.length > 0) {
@@ -26,26 +49,40 @@ export class SseParser {
     }
     if (this.pendingCarriageReturn && text.startsWith('\n')) text = text.slice(1);
     this.pendingCarriageReturn = false;
-    this.buffer += text;
 
     const events: WireEvent[] = [];
     let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const code = this.buffer.charCodeAt(i);
-      if (code !== 10 && code !== 13) continue;
-      const line = this.buffer.slice(start, i);
-      if (code === 13) {
-        if (i + 1 < this.buffer.length) {
-          if (this.buffer.charCodeAt(i + 1) === 10) i++;
+    let nextCr = text.indexOf('\r');
+    while (start < text.length) {
+      const nextLf = text.indexOf('\n', start);
+      if (nextCr !== -1 && nextCr < start) nextCr = text.indexOf('\r', start);
+      const end = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
+      if (end === -1) break;
+      let piece = text.slice(start, end);
+      if (this.partial.length > 0) {
+        this.partial.push(piece);
+        piece = this.partial.join('');
+        this.partial = [];
+        this.partialLength = 0;
+      }
+      if (piece.length > this.maxChars) throw new SseLimitError(this.maxChars);
+      start = end + 1;
+      if (end === nextCr) {
+        if (start < text.length) {
+          if (text.charCodeAt(start) === 10) start++;
         } else {
           this.pendingCarriageReturn = true;
         }
+        nextCr = text.indexOf('\r', start);
       }
-      start = i + 1;
-      const event = this.processLine(line);
+      const event = this.processLine(piece);
       if (event) events.push(event);
     }
-    this.buffer = this.buffer.slice(start);
+    if (start < text.length) {
+      this.partialLength += text.length - start;
+      if (this.partialLength > this.maxChars) throw new SseLimitError(this.maxChars);
+      this.partial.push(start === 0 ? text : text.slice(start));
+    }
     return events;
   }
 
@@ -54,9 +91,10 @@ export class SseParser {
    *  payload then fails loudly in the decoder instead of vanishing. */
   flush(): WireEvent[] {
     const events: WireEvent[] = [];
-    if (this.buffer.length > 0) {
-      const event = this.processLine(this.buffer);
-      this.buffer = '';
+    if (this.partial.length > 0) {
+      const event = this.processLine(this.partial.join(''));
+      this.partial = [];
+      this.partialLength = 0;
       if (event) events.push(event);
     }
     const last = this.dispatch();
@@ -72,6 +110,8 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') {
+      this.dataLength += value.length + 1;
+      if (this.dataLength > this.maxChars) throw new SseLimitError(this.maxChars);
       this.dataLines.push(value);
       this.sawData = true;
     } else if (field === 'event') {
@@ -87,6 +127,7 @@ export class SseParser {
         : { data: this.dataLines.join('\n') }
       : undefined;
     this.dataLines = [];
+    this.dataLength = 0;
     this.eventName = undefined;
     this.sawData = false;
     return event;

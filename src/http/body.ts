@@ -11,8 +11,13 @@ export class BodyError extends Error {
   }
 }
 
-/** The request body's bytes, exactly as sent (pass-through forwards them). */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/**
+ * The request body's bytes, exactly as sent (pass-through forwards them).
+ * Bounded in size (413) and in time: the whole body must arrive within
+ * `deadlineMs` of the call (408), so a client that stalls or trickles cannot
+ * hold a connection and a concurrency slot for ever.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number, deadlineMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
@@ -21,18 +26,32 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const stop = (error?: BodyError) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (!error) return;
+      req.resume();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyError(413, `request body is larger than the limit of ${limitBytes} bytes`));
-        return;
-      }
+      if (size > limitBytes) return stop(new BodyError(413, `request body is larger than the limit of ${limitBytes} bytes`));
       chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', () => reject(new BodyError(400, 'request body could not be read')));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = () => stop(new BodyError(400, 'request body could not be read'));
+    const timer = setTimeout(
+      () => stop(new BodyError(408, `request body did not arrive within ${deadlineMs} ms (settings.timeouts.request_body_ms)`)),
+      deadlineMs,
+    );
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
   });
 }
 

@@ -23,13 +23,23 @@ export function callUpstream(
   return sendUpstream(target, 'POST', body, timeout, signal);
 }
 
-/** Reads a whole (small) body as text, at most `limit` bytes; the rest is dropped. */
-export async function readText(body: AsyncIterable<Uint8Array>, limit = Infinity): Promise<string> {
+/**
+ * Reads at most `limit` bytes of a body as text (error bodies): past the
+ * limit the upstream call is aborted, so an endless error body costs neither
+ * memory nor time.
+ */
+export async function readText(reply: UpstreamReply, limit: number): Promise<string> {
   const decoder = new TextDecoder();
   let out = '';
-  for await (const chunk of body) {
-    if (out.length < limit) out += decoder.decode(chunk, { stream: true });
+  let size = 0;
+  for await (const chunk of reply.body) {
+    const room = limit - size;
+    size += chunk.length;
+    out += decoder.decode(room < chunk.length ? chunk.subarray(0, room) : chunk, { stream: true });
+    if (size >= limit) {
+      reply.abort();
+      break;
+    }
   }
-  out += decoder.decode();
-  return out.length > limit ? out.slice(0, limit) : out;
+  return out + decoder.decode();
 }

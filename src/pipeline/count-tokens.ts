@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { anthropicInbound } from '../formats/anthropic/index.ts';
 import { FormatError } from '../formats/codec.ts';
+import { checkNesting } from '../formats/shared/json-reader.ts';
 import { estimateTokens } from '../formats/token-estimate.ts';
 import { gatewayError } from '../http/errors.ts';
 import { TransportError } from '../providers/upstream-reply.ts';
@@ -28,9 +29,12 @@ export async function handleCountTokens(
       ex.attemptCount++;
       const upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, false, body);
       const reply = await ex.waitUpstream(callUpstream(member, 'count_tokens', upstreamBody, false, index, route.policy.timeout, signal));
-      const replyText = await ex.waitUpstream(reply.text());
+      const replyText = await ex.waitUpstream(reply.text(ex.snapshot.settings.upstream.maxReplyBytes));
       ex.provider = member.provider.name;
       ex.upstreamModel = member.model.upstreamName;
+      if (reply.status < 200 || (reply.status >= 300 && reply.status < 400)) {
+        return sendError(res, ex, 'anthropic', gatewayError(502, `token count upstream answered HTTP ${reply.status}; redirects are not followed`));
+      }
       if (reply.status >= 400) ex.error = `upstream HTTP ${reply.status}`;
       return sendJson(res, ex, reply.status, replyText, { 'x-switchyard-provider': member.provider.name, 'x-switchyard-attempts': '1' });
     } catch (err) {
@@ -39,6 +43,7 @@ export async function handleCountTokens(
     }
   }
   try {
+    checkNesting(body, 'request body');
     const request = anthropicInbound.decodeRequest({ max_tokens: 1, ...body });
     const count = estimateTokens(request);
     if (member) { ex.provider = member.provider.name; ex.upstreamModel = member.model.upstreamName; }

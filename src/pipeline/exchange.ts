@@ -88,7 +88,8 @@ export class Exchange {
       overhead_ms: round(this.overheadMs(), 3),
       cost_usd: this.costUsd,
       config_version: this.snapshot.version,
-      error: this.error,
+      // Upstream messages end up here: scrub any credential they echoed.
+      error: this.error === null || this.snapshot.redactor.empty ? this.error : this.snapshot.redactor.redact(this.error),
     };
   }
 }

@@ -13,10 +13,16 @@ export interface AttemptResult {
   retryAfterS?: number;
 }
 
+/**
+ * Only a 2xx is a success. A redirect (never followed: it would send the
+ * credential to another host) or an interim status that reached us is
+ * `http_3xx`, a broken member, retried like a 502.
+ */
 export function outcomeOfStatus(status: number): UpstreamOutcome {
   if (status >= 500) return 'http_5xx';
   if (status >= 400) return 'http_4xx';
-  return 'ok';
+  if (status >= 200 && status < 300) return 'ok';
+  return 'http_3xx';
 }
 
 /** Does the policy say to try the next candidate after this result? */
@@ -26,6 +32,7 @@ export function shouldFailover(result: AttemptResult, policy: Policy): boolean {
     case 'keyword': return true;
     case 'timeout': return policy.retryOnTimeout;
     case 'network': return policy.retryOnNetwork;
+    case 'http_3xx': return policy.retryOnStatus.has(502);
     default:
       if (result.status !== null && isCredentialFailure(result.status)) return true;
       return result.status !== null && policy.retryOnStatus.has(result.status);
@@ -39,8 +46,10 @@ export function isCredentialFailure(status: number): boolean {
 
 /** Does this result count against the member's circuit breaker? */
 export function countsAsMemberFailure(result: AttemptResult): boolean {
-  if (result.outcome === 'timeout' || result.outcome === 'network' || result.outcome === 'keyword' || result.outcome === 'http_5xx') return true;
-  return false;
+  switch (result.outcome) {
+    case 'timeout': case 'network': case 'keyword': case 'http_5xx': case 'http_3xx': return true;
+    default: return false;
+  }
 }
 
 /** How long to cool a refused credential: Retry-After when given, else a default by status. */

@@ -10,7 +10,7 @@ import { FormatError } from '../formats/codec.ts';
 import type { ChatRequest, GatewayError } from '../formats/ir.ts';
 import { gatewayError, renderError, type ErrorStyle } from '../http/errors.ts';
 import { supports, upstreamProtocol, type Operation } from '../providers/endpoints.ts';
-import { headerValue, TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
+import { headerValue, ReplyTooLargeError, TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
 import { costUsd } from '../telemetry/cost.ts';
 import type { RouteName } from '../telemetry/usage-record.ts';
 import { callUpstream, readText } from './call-upstream.ts';
@@ -24,7 +24,7 @@ import { rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 import { pumpStream, type StreamPlan } from './stream-pump.ts';
 import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
-import { parseIfText } from '../formats/shared/json-reader.ts';
+import { checkNesting, parseIfText } from '../formats/shared/json-reader.ts';
 
 /** How one inbound route speaks. */
 export interface InboundRoute {
@@ -50,10 +50,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Writes a JSON reply with the gateway's headers. */
+/**
+ * Writes a JSON reply with the gateway's headers. Every non-streamed body the
+ * caller gets leaves through here, so this is where upstream credentials an
+ * upstream echoed are scrubbed.
+ */
 export function sendJson(res: ServerResponse, ex: Exchange, status: number, body: unknown | string, extra: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const serialized = typeof body === 'string' ? body : JSON.stringify(body);
+  const redactor = ex.snapshot.redactor;
+  const text = redactor.empty ? serialized : redactor.redact(serialized);
   ex.status = status;
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -190,7 +196,10 @@ async function attemptAll(
       if (passThrough) {
         upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, stream && route.protocol === 'openai-chat' && !clientAskedUsage, body);
       } else {
-        ir ??= route.codec!.decodeRequest(body);
+        if (!ir) {
+          checkNesting(body, 'request body');
+          ir = route.codec!.decodeRequest(body);
+        }
         const codec = upstreamCodecFor(upstreamProtocol(member.provider.type));
         upstreamBody = JSON.stringify(codec.encodeRequest(ir, member.model.upstreamName));
       }
@@ -232,6 +241,8 @@ async function attemptAll(
     last = result;
     if (signal.aborted) return;
     if (!shouldFailover(result, policy)) {
+      // A redirect is never the client's to see: it ends as a gateway error below.
+      if (result.outcome === 'http_3xx') break;
       // The client's own error (a non-retryable 4xx): return it as is, translated when needed.
       return sendUpstreamError(res, ex, route, member, result, passThrough);
     }
@@ -282,7 +293,7 @@ async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: n
 
   if (reply.status < 200 || reply.status >= 300) {
     let errorText = '';
-    try { errorText = await ex.waitUpstream(readText(reply.body, MAX_ERROR_BODY)); } catch { /* an error body cut short is still an error */ }
+    try { errorText = await ex.waitUpstream(readText(reply, MAX_ERROR_BODY)); } catch { /* an error body cut short is still an error */ }
     return {
       status: reply.status,
       outcome: outcomeOfStatus(reply.status),
@@ -294,8 +305,9 @@ async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: n
   if (!stream) {
     let replyText: string;
     try {
-      replyText = await ex.waitUpstream(reply.text());
+      replyText = await ex.waitUpstream(reply.text(ex.snapshot.settings.upstream.maxReplyBytes));
     } catch (err) {
+      if (err instanceof ReplyTooLargeError) return unreadable(err.message);
       return { status: null, outcome: err instanceof TransportError ? err.kind : 'network' };
     }
     if (containsKeyword(replyText, policy.failureKeywords)) return { status: reply.status, outcome: 'keyword' };

@@ -4,6 +4,7 @@
 
 import type { Limiter } from '../limits/index.ts';
 import { unlimitedAdmissionPromise } from '../limits/limiter.ts';
+import { LocalConcurrency } from '../limits/local-concurrency.ts';
 import type { UsageLine, UpstreamOutcome, RouteName } from '../telemetry/usage-record.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import { CredentialPools } from './credential-pool.ts';
@@ -28,6 +29,8 @@ export class Runtime {
   readonly breakers: CircuitBreakers;
   readonly credentials = new CredentialPools();
   readonly latency = new LatencyTracker();
+  /** Keys' concurrency limits, taken before a request body is read. */
+  readonly localConcurrency = new LocalConcurrency();
   private readonly turns = new Map<string, number>();
   readonly recorder: Recorder;
   readonly admitter: Admitter;

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Member, Policy } from '../config/snapshot.ts';
 import type { StreamDecoder, StreamEncoder, WireEvent } from '../formats/codec.ts';
 import type { GatewayError, StreamEvent, TokenUsage } from '../formats/ir.ts';
-import { SseParser } from '../formats/sse.ts';
+import { SseLimitError, SseParser } from '../formats/sse.ts';
 import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
 import { upstreamProtocol } from '../providers/endpoints.ts';
 import { TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
@@ -65,33 +65,68 @@ function isUsageOnlyChunk(data: string): boolean {
   return data.includes('"usage"') && /"choices"\s*:\s*\[\s*\]/.test(data);
 }
 
+/** How the wait for a stream's first event ended, when it did not yield one. */
+type Opening = { events: WireEvent[] } | { failed: StreamResult };
+
+/**
+ * Reads until the upstream's first event: only a dispatched `data:` event
+ * counts as the first byte. Keep-alive comments (`: ping`) and stray blank
+ * lines do not, so an upstream that only pings still meets the first-byte
+ * timeout and fails over. Until an event arrives nothing is committed.
+ */
+async function awaitFirstEvent(
+  plan: StreamPlan, iterator: AsyncIterator<Uint8Array>, textDecoder: InstanceType<typeof TextDecoder>, parser: SseParser,
+): Promise<Opening> {
+  const { ex, reply, policy } = plan;
+  const timer = firstByteTimer(policy.timeout.firstByteMs);
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array> | typeof FIRST_BYTE;
+      try {
+        next = await ex.waitUpstream(Promise.race([iterator.next(), timer.promise]));
+      } catch (err) {
+        reply.abort();
+        return { failed: { status: null, outcome: err instanceof TransportError ? err.kind : 'network' } };
+      }
+      if (next === FIRST_BYTE) {
+        reply.abort();
+        return { failed: { status: null, outcome: 'timeout' } };
+      }
+      const text = next.done ? textDecoder.decode() : textDecoder.decode(next.value, { stream: true });
+      for (const keyword of policy.failureKeywords) {
+        if (text.includes(keyword)) { reply.abort(); return { failed: { status: 200, outcome: 'keyword' } }; }
+      }
+      let events: WireEvent[];
+      try {
+        events = next.done ? [...parser.feed(text), ...parser.flush()] : parser.feed(text);
+      } catch (err) {
+        reply.abort();
+        return { failed: unreadableStream(err) };
+      }
+      if (events.length > 0) return { events };
+      if (next.done) return { failed: { status: 502, outcome: 'http_5xx', errorText: 'upstream closed the stream before any data' } };
+    }
+  } finally {
+    timer.cancel();
+  }
+}
+
+/** A stream that breaks the wire format (an over-long line) counts as a 502 from the member. */
+function unreadableStream(err: unknown): StreamResult {
+  if (err instanceof SseLimitError) return { status: 502, outcome: 'http_5xx', errorText: err.message };
+  throw err;
+}
+
 export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   const { ex, route, member, res, reply, passThrough, policy } = plan;
   const iterator = reply.body[Symbol.asyncIterator]();
   const textDecoder = new TextDecoder();
-  const parser = new SseParser();
+  const parser = new SseParser(ex.snapshot.settings.upstream.maxEventBytes);
 
-  // Wait for the first upstream bytes: until they come, failover is still open.
-  const timer = firstByteTimer(policy.timeout.firstByteMs);
-  let first: IteratorResult<Uint8Array> | typeof FIRST_BYTE;
-  try {
-    first = await ex.waitUpstream(Promise.race([iterator.next(), timer.promise]));
-  } catch (err) {
-    reply.abort();
-    return { status: null, outcome: err instanceof TransportError ? err.kind : 'network' };
-  } finally {
-    timer.cancel();
-  }
-  if (first === FIRST_BYTE) {
-    reply.abort();
-    return { status: null, outcome: 'timeout' };
-  }
-  if (first.done) return { status: 502, outcome: 'http_5xx', errorText: 'upstream closed the stream before any data' };
+  // Wait for the first upstream event: until it comes, failover is still open.
+  const opening = await awaitFirstEvent(plan, iterator, textDecoder, parser);
+  if ('failed' in opening) return opening.failed;
   const firstByteAt = performance.now();
-  const firstText = textDecoder.decode(first.value, { stream: true });
-  for (const keyword of policy.failureKeywords) {
-    if (firstText.includes(keyword)) { reply.abort(); return { status: 200, outcome: 'keyword' }; }
-  }
 
   // Commit: from here on the reply belongs to this member.
   ex.provider = member.provider.name;
@@ -109,6 +144,9 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   const encoder: StreamEncoder | undefined = route.codec?.createStreamEncoder(ex.model!, { includeUsage: plan.includeUsage });
   const decoder: StreamDecoder | undefined = passThrough ? undefined : upstreamCodecFor(upstreamProtocol(member.provider.type)).createStreamDecoder();
   const extractUsage = usageExtractorFor(route.protocol);
+  // Every byte an upstream sends goes through here on its way out: a credential it echoes never reaches the caller.
+  const redactor = ex.snapshot.redactor;
+  const scrub = (text: string) => (redactor.empty ? text : redactor.redact(text));
   let usage: TokenUsage | undefined;
   let sawEnd = false;
   let sawDone = false;
@@ -129,7 +167,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
         if (found) usage = mergeUsage(usage, found);
         if (plan.stripUsage && isUsageOnlyChunk(event.data)) return '';
       }
-      return (event.event ? `event: ${event.event}\n` : '') + `data: ${event.data}\n\n`;
+      return scrub((event.event ? `event: ${event.event}\n` : '') + `data: ${event.data}\n\n`);
     }
     let out = '';
     for (const ir of decoder!.decode(event) as StreamEvent[]) {
@@ -138,44 +176,56 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
       out += encoder!.encode(ir);
     }
     if (decoder!.done) sawEnd = true;
-    return out;
+    return scrub(out);
   };
 
-  let failure: GatewayError | undefined;
+  // Idle means no event: comments keep the socket busy (and undici's body
+  // timeout, a backstop, happy) but do not keep the stream alive.
+  // A slow client is not an idle upstream: while a write waits for drain the timer re-arms.
+  let idle = false;
+  let waitingOnClient = false;
+  const idleTimer = setTimeout(() => {
+    if (waitingOnClient) { idleTimer.refresh(); return; }
+    idle = true;
+    reply.abort();
+  }, policy.timeout.idleMs);
+  let failure: StreamFailure | undefined;
   /** An error the upstream itself sent mid-stream; already passed on to the client. */
   let upstreamError: GatewayError | undefined;
   try {
-    let text = firstText;
+    let events = opening.events;
     for (;;) {
-      for (const event of parser.feed(text)) {
+      if (events.length > 0) idleTimer.refresh();
+      for (const event of events) {
         const out = handle(event);
         if (out) {
           ex.markFirstByte();
           const wait = writeAndWait(res, out);
-          if (wait) await wait;
+          if (wait) {
+            waitingOnClient = true;
+            await wait;
+            waitingOnClient = false;
+          }
         }
       }
       if (plan.signal.aborted) break;
       const next = await ex.waitUpstream(iterator.next());
       if (next.done) break;
-      text = textDecoder.decode(next.value, { stream: true });
+      events = parser.feed(textDecoder.decode(next.value, { stream: true }));
     }
     if (!plan.signal.aborted) {
-      for (const event of parser.feed(textDecoder.decode())) {
+      for (const event of [...parser.feed(textDecoder.decode()), ...parser.flush()]) {
         const out = handle(event);
         if (out) res.write(out);
       }
-      for (const event of parser.flush()) {
-        const out = handle(event);
-        if (out) res.write(out);
-      }
-      if (!sawEnd) failure = { status: 502, type: 'api_error', message: 'upstream stream ended before it was complete' };
+      if (!sawEnd) failure = streamFailure(502, 'network', 'upstream stream ended before it was complete');
     }
   } catch (err) {
-    failure = err instanceof TransportError
-      ? { status: err.kind === 'timeout' ? 504 : 502, type: err.kind === 'timeout' ? 'timeout_error' : 'api_error', message: err.kind === 'timeout' ? 'upstream stream went idle' : 'upstream connection broke mid-stream' }
-      : { status: 502, type: 'api_error', message: 'upstream stream could not be read' };
+    failure = idle ? idleFailure(policy.timeout.idleMs) : failureOf(err);
+  } finally {
+    clearTimeout(idleTimer);
   }
+  if (idle && !failure) failure = idleFailure(policy.timeout.idleMs);
 
   ex.usage = usage;
   ex.costUsd = costUsd(usage, member.model.prices, member.model.priced);
@@ -195,15 +245,39 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   }
   if (failure) {
     reply.abort();
-    ex.error = failure.message;
-    ex.status = failure.status;
-    if (!res.destroyed) res.end(encoder ? encoder.error(failure) : '');
-    return { status: 200, outcome: failure.status === 504 ? 'timeout' : 'network', served: true, firstByteAt };
+    ex.error = failure.error.message;
+    ex.status = failure.error.status;
+    if (!res.destroyed) res.end(encoder ? encoder.error(failure.error) : '');
+    return { status: 200, outcome: failure.outcome, served: true, firstByteAt };
   }
   if (!passThrough && !res.destroyed) res.write(encoder!.end());
   if (passThrough && route.protocol === 'openai-chat' && !sawDone && !res.destroyed) res.write('data: [DONE]\n\n');
   res.end();
   return { status: 200, outcome: 'ok', firstByteAt };
+}
+
+/** Why a committed stream broke, as the client is told and as the member's outcome. */
+interface StreamFailure {
+  error: GatewayError;
+  outcome: UpstreamOutcome;
+}
+
+function streamFailure(status: number, outcome: UpstreamOutcome, message: string): StreamFailure {
+  return { error: { status, type: status === 504 ? 'timeout_error' : 'api_error', message }, outcome };
+}
+
+function idleFailure(idleMs: number): StreamFailure {
+  return streamFailure(504, 'timeout', `upstream stream sent no event for ${idleMs} ms`);
+}
+
+function failureOf(err: unknown): StreamFailure {
+  if (err instanceof SseLimitError) return streamFailure(502, 'http_5xx', err.message);
+  if (err instanceof TransportError) {
+    return err.kind === 'timeout'
+      ? streamFailure(504, 'timeout', 'upstream stream went idle')
+      : streamFailure(502, 'network', 'upstream connection broke mid-stream');
+  }
+  return streamFailure(502, 'network', 'upstream stream could not be read');
 }
 
 /** Anthropic streams report input at message_start and output at message_delta. */

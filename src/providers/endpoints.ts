@@ -45,7 +45,9 @@ export function buildTarget(
   credential: string | undefined,
 ): UpstreamTarget {
   const base = provider.baseUrl;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...provider.headers };
+  // identity: every reader (usage scan, size bound, translation) wants plain bytes;
+  // a server that compresses anyway is decoded by the http client.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity', ...provider.headers };
   switch (provider.type) {
     case 'openai':
     case 'mock': {

@@ -2,9 +2,11 @@
 // timeout value (policies may differ per group); undici keeps a pool per
 // origin inside it. Header and body timeouts are per request.
 
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request } from 'undici';
 import type { TimeoutPolicy } from '../config/snapshot.ts';
-import { TransportError, type UpstreamReply } from './upstream-reply.ts';
+import { ReplyTooLargeError, TransportError, type UpstreamReply } from './upstream-reply.ts';
 import type { UpstreamTarget } from './endpoints.ts';
 
 const agents = new Map<number, Agent>();
@@ -48,6 +50,42 @@ async function* readBody(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Ar
   }
 }
 
+/**
+ * A body the upstream compressed although we asked for identity: decoded here
+ * so every reader sees plain bytes (and the size bound counts decoded bytes,
+ * so a compression bomb stops at it). Unknown codings are a broken reply.
+ */
+function decoded(body: Readable, encoding: string | undefined): Readable {
+  const coding = encoding?.trim().toLowerCase();
+  if (!coding || coding === 'identity') return body;
+  const decoder = coding === 'gzip' || coding === 'x-gzip' ? createGunzip()
+    : coding === 'deflate' ? createInflate()
+      : coding === 'br' ? createBrotliDecompress()
+        : undefined;
+  if (!decoder) throw new TransportError('network', `upstream sent an unsupported content-encoding (${coding})`);
+  return pipeline(body, decoder, () => undefined);
+}
+
+/** Reads a whole body, aborting past `maxBytes`. */
+async function readCapped(body: Readable, maxBytes: number, abort: () => void): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        abort();
+        throw new ReplyTooLargeError(maxBytes);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof ReplyTooLargeError) throw err;
+    throw classify(err);
+  }
+  return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
+}
+
 export async function sendUpstream(
   target: UpstreamTarget,
   method: 'GET' | 'POST',
@@ -57,8 +95,9 @@ export async function sendUpstream(
 ): Promise<UpstreamReply> {
   // The request's own signal goes straight to undici (a client disconnect
   // aborts the upstream call); abort() destroys the body, which frees the socket.
+  let res;
   try {
-    const res = await request(target.url, {
+    res = await request(target.url, {
       method,
       headers: target.headers,
       body,
@@ -67,16 +106,37 @@ export async function sendUpstream(
       headersTimeout: timeout.firstByteMs,
       bodyTimeout: timeout.idleMs,
     });
-    return {
-      status: res.statusCode,
-      headers: res.headers,
-      body: readBody(res.body),
-      text: () => res.body.text().catch((err: unknown) => { throw classify(err); }),
-      abort: () => { res.body.destroy(); },
-    };
   } catch (err) {
     throw classify(err);
   }
+  const raw = res.body;
+  const encoding = res.headers['content-encoding'];
+  let stream: Readable;
+  try {
+    stream = decoded(raw, Array.isArray(encoding) ? encoding.join(',') : encoding);
+  } catch (err) {
+    raw.destroy();
+    throw err;
+  }
+  const abort = () => { raw.destroy(); if (stream !== raw) stream.destroy(); };
+  const declared = Number(res.headers['content-length']);
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: readBody(stream),
+    text: (maxBytes = Infinity) => {
+      if (stream === raw && Number.isFinite(declared) && declared <= maxBytes) {
+        // The common case: a declared length within the bound; undici's own reader is the fastest.
+        return raw.text().catch((err: unknown) => { throw classify(err); });
+      }
+      if (Number.isFinite(declared) && stream === raw && declared > maxBytes) {
+        abort();
+        return Promise.reject(new ReplyTooLargeError(maxBytes));
+      }
+      return readCapped(stream, maxBytes, abort);
+    },
+    abort,
+  };
 }
 
 /** Upstream connections over every pool: for tests and diagnostics (a socket that is connected but not free is in use). */

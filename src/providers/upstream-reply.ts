@@ -7,8 +7,12 @@ export interface UpstreamReply {
   headers: Record<string, string | string[] | undefined>;
   /** The body as it arrives (streams, error bodies). */
   body: AsyncIterable<Uint8Array>;
-  /** The whole body as text (non-streamed replies): cheaper than iterating. */
-  text(): Promise<string>;
+  /**
+   * The whole body as text (non-streamed replies). Past `maxBytes` (after any
+   * decompression) the call is aborted and ReplyTooLargeError thrown: a
+   * hostile upstream must not cost more memory than the bound.
+   */
+  text(maxBytes?: number): Promise<string>;
   /** Stops the upstream call and frees its socket (idempotent). */
   abort(): void;
 }
@@ -20,6 +24,14 @@ export class TransportError extends Error {
     super(message);
     this.name = 'TransportError';
     this.kind = kind;
+  }
+}
+
+/** A non-streamed reply over settings.upstream.max_reply_bytes. */
+export class ReplyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`upstream reply is larger than the limit of ${limit} bytes (settings.upstream.max_reply_bytes)`);
+    this.name = 'ReplyTooLargeError';
   }
 }
 

@@ -1,6 +1,9 @@
 // One JSON line per log event on stderr. Redaction lives here, at the one exit
-// every log line takes: query-string keys and bearer tokens are scrubbed from
-// any string field, so a careless call site cannot leak a secret.
+// every log line takes: the config's exact credential values, query-string
+// keys and bearer tokens are scrubbed from any string field, so a careless
+// call site cannot leak a secret.
+
+import { noCredentials, type CredentialRedactor } from './credential-redactor.ts';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -21,9 +24,17 @@ const secretPatterns: [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s"'?#]*@/gi, '$1[redacted]@'],
 ];
 
-/** Scrubs anything that looks like a credential from a string. */
+/** The exact credential values of every config this process served (see gateway.ts). */
+let credentials: CredentialRedactor = noCredentials;
+
+/** Makes the logger scrub these exact values too, whatever they look like. */
+export function redactCredentialsInLogs(redactor: CredentialRedactor): void {
+  credentials = redactor;
+}
+
+/** Scrubs known credentials and anything that looks like one from a string. */
 export function redact(text: string): string {
-  let out = text;
+  let out = credentials.empty ? text : credentials.redact(text);
   for (const [pattern, replacement] of secretPatterns) out = out.replace(pattern, replacement);
   return out;
 }

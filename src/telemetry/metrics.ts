@@ -57,7 +57,7 @@ const timeToFirstToken = new Histogram({
 
 const upstreamRequests = new Counter({
   name: 'switchyard_upstream_requests_total',
-  help: 'Upstream attempts by outcome (ok, http_4xx, http_5xx, timeout, network, keyword).',
+  help: 'Upstream attempts by outcome (ok, http_3xx, http_4xx, http_5xx, timeout, network, keyword).',
   labelNames: ['provider', 'upstream_model', 'outcome'] as const,
   registers: [registry],
 });

@@ -6,7 +6,7 @@ export type RouteName =
   | 'chat_completions' | 'responses' | 'messages' | 'count_tokens' | 'embeddings'
   | 'models' | 'ollama_chat' | 'ollama_generate' | 'ollama_tags';
 
-export type UpstreamOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'keyword';
+export type UpstreamOutcome = 'ok' | 'http_3xx' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'keyword';
 
 export interface AttemptRecord {
   provider: string;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatSse, parseSse, SseParser } from '../../src/formats/sse.ts';
+import { formatSse, parseSse, SseLimitError, SseParser } from '../../src/formats/sse.ts';
 
 describe('SSE parser', () => {
   it('hands back each event as soon as its blank line arrives', () => {
@@ -52,5 +52,34 @@ describe('SSE parser', () => {
     expect(formatSse('error', 'x\ny')).to.equal('event: error\ndata: x\ndata: y\n\n');
     expect(parseSse(formatSse('content_block_delta', 'multi\nline') + formatSse(undefined, '[DONE]')))
       .to.deep.equal([{ event: 'content_block_delta', data: 'multi\nline' }, { data: '[DONE]' }]);
+  });
+
+  it('reads a long line cut into many chunks as one line, each piece looked at once', () => {
+    const parser = new SseParser(1024 * 1024);
+    const piece = 'x'.repeat(1000);
+    expect(parser.feed('data: ')).to.deep.equal([]);
+    for (let i = 0; i < 500; i++) expect(parser.feed(piece)).to.deep.equal([]);
+    const [event] = parser.feed('\r\n\r\n');
+    expect(event!.data.length).to.equal(500_000);
+  });
+
+  it('throws SseLimitError once an unterminated line passes the bound, without waiting for its end', () => {
+    const parser = new SseParser(10_000);
+    parser.feed('data: ');
+    expect(() => { for (let i = 0; i < 20; i++) parser.feed('y'.repeat(1000)); }).to.throw(SseLimitError, /longer than 10000/);
+  });
+
+  it('bounds an event made of many short data lines as well as one long line', () => {
+    const parser = new SseParser(10_000);
+    expect(() => { for (let i = 0; i < 20; i++) parser.feed(`data: ${'z'.repeat(900)}\n`); }).to.throw(SseLimitError);
+    const ok = new SseParser(10_000);
+    for (let i = 0; i < 20; i++) ok.feed(`data: ${'z'.repeat(900)}\n\n`);
+  });
+
+  it('a line split right after its \\r, across chunks, ends once', () => {
+    const parser = new SseParser();
+    expect(parser.feed('data: a')).to.deep.equal([]);
+    expect(parser.feed('\r')).to.deep.equal([]);
+    expect(parser.feed('\n\r\n')).to.deep.equal([{ data: 'a' }]);
   });
 });

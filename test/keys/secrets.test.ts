@@ -6,7 +6,7 @@
 // appear; nor may the client's token be passed on to the upstream provider.
 
 import { expect } from 'chai';
-import { openAIError, openAIReply, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
+import { openAIError, openAIReply, openAIStream, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { redact } from '../../src/telemetry/logger.ts';
 import { bearer, call, chatBody, cleanUp, processSettings, readUsage, serveProcess, sha256, TOKENS, type ServedProcess } from './support.ts';
 
@@ -32,9 +32,10 @@ describe('secrets never leave the gateway (real process)', function () {
   let p: ServedProcess | undefined;
 
   before(async () => {
+    // A stream request gets a stream, as from the real API.
     upstream = await startFakeUpstream((req, res) => (req.json?.messages?.[0]?.content === 'refuse my credential'
       ? openAIError(res, 401, 'Incorrect API key provided')
-      : openAIReply(res, 'fine')));
+      : req.json?.stream ? openAIStream(req, res, ['fine']) : openAIReply(res, 'fine')));
     failing = await startFakeUpstream((_r, res) => sendJson(res, 500, { error: { message: 'upstream exploded', type: 'server_error', code: null } }));
   });
   after(async () => {

@@ -64,6 +64,16 @@ export async function readUsage(dir: string): Promise<any[]> {
   return lines;
 }
 
+/** Polls until the usage line of request `id` is on disk. */
+export async function waitForUsageLine(dir: string, id: string): Promise<any> {
+  for (let i = 0; i < 250; i++) {
+    const line = (await readUsage(dir)).find((l) => l.request_id === id);
+    if (line) return line;
+    await sleep(20);
+  }
+  throw new Error(`no usage line for request ${id} in ${dir}`);
+}
+
 /** Polls until at least `count` usage lines are on disk (lines flush every flush_ms). */
 export async function waitForUsage(dir: string, count: number): Promise<any[]> {
   for (let i = 0; i < 250; i++) {

@@ -24,8 +24,12 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** `files` maps relative paths to YAML text; a settings file pointing usage at the temp dir is added unless given. */
-export async function startTestGateway(files: Record<string, string>, options: { watch?: boolean; debounceMs?: number } = {}): Promise<TestGateway> {
+/**
+ * `files` maps relative paths to YAML text; a settings file pointing usage at
+ * the temp dir is added unless given. `settings` adds lines to that file
+ * (indented YAML under `settings:`, e.g. "  upstream: { max_reply_bytes: 1mb }").
+ */
+export async function startTestGateway(files: Record<string, string>, options: { watch?: boolean; debounceMs?: number; settings?: string } = {}): Promise<TestGateway> {
   const root = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
   const dir = join(root, 'gateway.d');
   const usageDir = join(root, 'usage');
@@ -35,7 +39,7 @@ export async function startTestGateway(files: Record<string, string>, options: {
   };
   await mkdir(dir, { recursive: true });
   if (!Object.keys(files).some((f) => files[f]!.includes('settings:'))) {
-    await write('00-settings.yaml', `settings:\n  usage: { dir: ${JSON.stringify(usageDir)}, flush_ms: 50 }\n  shutdown: { drain_ms: 2000 }\n  log: { level: error }\n`);
+    await write('00-settings.yaml', `settings:\n  usage: { dir: ${JSON.stringify(usageDir)}, flush_ms: 50 }\n  shutdown: { drain_ms: 2000 }\n  log: { level: error }\n${options.settings ?? ''}`);
   }
   for (const [path, content] of Object.entries(files)) await write(path, content);
   const gateway = await startGateway({ configDir: dir, host: '127.0.0.1', port: 0, watch: options.watch ?? false, watchDebounceMs: options.debounceMs ?? 50 });

@@ -20,6 +20,24 @@ export function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * How deep a body to be translated may nest. Translation re-serialises what
+ * it reads (tool schemas, tool arguments), and JSON.stringify overflows the
+ * stack at a few thousand levels; no real prompt or schema comes near this.
+ */
+export const MAX_NESTING = 100;
+
+/** Refuses (400) a value nesting deeper than `limit` objects/arrays; iterative, so any depth is safe to check. */
+export function checkNesting(value: unknown, path: string, limit = MAX_NESTING): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limit) throw new FormatError(`${path} nests deeper than ${limit} levels`);
+    const children = Array.isArray(node) ? node : Object.values(node as JsonObject);
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+}
+
 export function readRecord(value: unknown, path: string, status = 400): JsonObject {
   if (!isRecord(value)) throw new FormatError(`${path} must be an object, got ${describe(value)}`, status);
   return value;
