@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick soak clean
+.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile soak clean
 
 all: build
 
@@ -39,6 +39,10 @@ bench: build
 
 bench-quick: build
 	node bench/run.ts --quick
+
+# What a hostile upstream (a 300 MB reply, a 50 MB stream line) costs a real gateway process.
+bench-hostile: build
+	node bench/hostile-upstream.ts
 
 soak: build
 	node bench/soak.ts
