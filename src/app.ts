@@ -11,16 +11,18 @@ import { BodyError, parseJsonObject, readBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { gatewayError, renderError, type ErrorStyle } from './http/errors.ts';
 import {
-  chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaGenerateRoute, responsesRoute,
+  chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaEmbedRoute, ollamaGenerateRoute,
+  ollamaLegacyEmbeddingsRoute, responsesRoute,
 } from './http/inbound-routes.ts';
 import { renderStatusPage } from './http/ui-page.ts';
 import { handleCountTokens } from './pipeline/count-tokens.ts';
 import { Exchange, requestIdFrom } from './pipeline/exchange.ts';
 import { handleModelRequest, sendError, sendJson, type InboundRoute } from './pipeline/handle-model-request.ts';
-import { listModels, modelEntry } from './pipeline/model-list.ts';
+import { listModels, modelEntry, modelListBody } from './pipeline/model-list.ts';
 import type { Runtime } from './pipeline/runtime.ts';
 import { buildStatusReport } from './pipeline/status.ts';
-import { ollamaTagsBody, ollamaVersionBody } from './formats/ollama/index.ts';
+import { FormatError } from './formats/codec.ts';
+import { ollamaPsBody, ollamaShowBody, ollamaTagsBody, ollamaVersionBody } from './formats/ollama/index.ts';
 import { log } from './telemetry/logger.ts';
 import { renderMetrics } from './telemetry/metrics.ts';
 import type { TodayTotals } from './telemetry/status-report.ts';
@@ -182,7 +184,16 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   const bodyOf = (ex: Exchange, req: Request) => readBody(req, ex.snapshot.settings.bodyLimitBytes, ex.snapshot.settings.timeouts.requestBodyMs);
   const modelRoute = (route: InboundRoute): Handler => async (ex, req, res, signal) => {
     const raw = await bodyOf(ex, req);
-    await handleModelRequest(runtime, ex, route, res, raw, parseJsonObject(raw), signal);
+    const parsed = parseJsonObject(raw);
+    if (!route.adaptRequest) return handleModelRequest(runtime, ex, route, res, raw, parsed, signal, req.headers);
+    let body: Record<string, unknown>;
+    try {
+      body = route.adaptRequest(parsed);
+    } catch (err) {
+      if (err instanceof FormatError) throw new BodyError(err.status, err.message);
+      throw err;
+    }
+    await handleModelRequest(runtime, ex, route, res, Buffer.from(JSON.stringify(body)), body, signal, req.headers);
   };
 
   const register = (path: string, route: InboundRoute) => {
@@ -199,19 +210,35 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   for (const prefix of ['', '/ollama/:key']) {
     register(`${prefix}/api/chat`, ollamaChatRoute);
     register(`${prefix}/api/generate`, ollamaGenerateRoute);
+    register(`${prefix}/api/embed`, ollamaEmbedRoute);
+    register(`${prefix}/api/embeddings`, ollamaLegacyEmbeddingsRoute);
     app.get(`${prefix}/api/tags`, guarded('ollama_tags', 'ollama', async (ex, _req, res) => {
       sendJson(res, ex, 200, ollamaTagsBody(listModels(ex.snapshot, ex.key!).map((m) => ({ name: m.id }))));
     }));
+    app.get(`${prefix}/api/ps`, guarded('ollama_tags', 'ollama', async (ex, _req, res) => {
+      sendJson(res, ex, 200, ollamaPsBody(listModels(ex.snapshot, ex.key!).map((m) => m.id)));
+    }));
+    app.post(`${prefix}/api/show`, guarded('models', 'ollama', async (ex, req, res) => {
+      const body = parseJsonObject(await bodyOf(ex, req));
+      const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
+      ex.model = name;
+      const route = ex.snapshot.routes.get(name);
+      // Ollama's own wording for a model it does not have.
+      if (!route) return sendError(res, ex, 'ollama', gatewayError(404, `model '${name}' not found`, 'model_not_found'));
+      if (!ex.key!.allowedRoutes.has(name)) return sendError(res, ex, 'ollama', gatewayError(403, `key '${ex.key!.name}' may not use model '${name}'`, 'model_not_allowed'));
+      const first = route.tiers[0]?.[0]?.model;
+      sendJson(res, ex, 200, ollamaShowBody(name, { reasoning: first?.fit.reasoning ?? false }));
+    }, { readsBody: true }));
     app.get(`${prefix}/api/version`, (_req, res) => { res.json(ollamaVersionBody()); });
   }
 
   app.post('/v1/messages/count_tokens', guarded('count_tokens', 'anthropic', async (ex, req, res, signal) => {
     const raw = await bodyOf(ex, req);
-    await handleCountTokens(runtime, ex, res, raw, parseJsonObject(raw), signal);
+    await handleCountTokens(runtime, ex, res, raw, parseJsonObject(raw), signal, req.headers);
   }, { readsBody: true }));
 
   app.get('/v1/models', guarded('models', 'openai', async (ex, _req, res) => {
-    sendJson(res, ex, 200, { object: 'list', data: listModels(ex.snapshot, ex.key!).map(modelEntry) });
+    sendJson(res, ex, 200, modelListBody(listModels(ex.snapshot, ex.key!)));
   }));
   app.get('/v1/models/*id', guarded('models', 'openai', async (ex, req, res) => {
     const raw = (req.params as Record<string, string | string[]>).id;

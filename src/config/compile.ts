@@ -6,9 +6,10 @@
 import type { Entry, MergedConfig } from './merge.ts';
 import { CredentialRedactor } from '../telemetry/credential-redactor.ts';
 import type { RawGroup, RawKey, RawModel, RawPolicy, RawProvider, RawSettings } from './raw-config.ts';
+import { reasonsByName } from './model-capabilities.ts';
 import { splitTarget } from './references.ts';
 import type {
-  ClientKey, Member, ModelSpec, Policy, ProviderSpec, Route, Settings, Snapshot,
+  ClientKey, Member, ModelSpec, Policy, ProviderSpec, ProviderType, Route, Settings, Snapshot,
 } from './snapshot.ts';
 import { parseByteSize, parseExpires } from './values.ts';
 
@@ -117,7 +118,7 @@ function compileSettings(s: RawSettings, secret: SecretLookup): Settings {
 
 function compileProvider(name: string, p: RawProvider, secret: SecretLookup): ProviderSpec {
   const models = new Map<string, ModelSpec>();
-  for (const [modelName, raw] of Object.entries(p.models)) models.set(modelName, compileModel(name, modelName, raw ?? {}));
+  for (const [modelName, raw] of Object.entries(p.models)) models.set(modelName, compileModel(name, p.type, modelName, raw ?? {}));
   const headers: Record<string, string> = {};
   for (const [header, value] of Object.entries(p.headers ?? {})) headers[header] = secret(value);
   const baseUrl = (p.base_url ?? (p.type === 'mock' ? '' : defaultBaseUrls[p.type] ?? '')).replace(/\/+$/, '');
@@ -128,17 +129,19 @@ function compileProvider(name: string, p: RawProvider, secret: SecretLookup): Pr
     ...(p.api_version !== undefined ? { apiVersion: p.api_version } : {}),
     credentials: freeze((p.api_keys ?? []).map(secret)),
     headers: freeze(headers),
+    dropBetas: freeze([...(p.drop_betas ?? [])]),
     models: readonlyMap(models),
   });
 }
 
-function compileModel(provider: string, name: string, m: RawModel): ModelSpec {
+function compileModel(provider: string, type: ProviderType, name: string, m: RawModel): ModelSpec {
   const priced = [m.input, m.output, m.cached_input, m.cache_write_input].some((v) => v !== undefined);
+  const upstreamName = m.upstream ?? m.deployment ?? name;
   return freeze({
     id: `${provider}/${name}`,
     provider,
     name,
-    upstreamName: m.upstream ?? m.deployment ?? name,
+    upstreamName,
     ...(m.deployment !== undefined ? { deployment: m.deployment } : {}),
     prices: freeze({
       input: m.input ?? 0,
@@ -147,6 +150,12 @@ function compileModel(provider: string, name: string, m: RawModel): ModelSpec {
       ...(m.cache_write_input !== undefined ? { cacheWriteInput: m.cache_write_input } : {}),
     }),
     priced,
+    fit: freeze({
+      reasoning: m.reasoning ?? reasonsByName(upstreamName),
+      ...(m.max_output_tokens !== undefined ? { maxOutputTokens: m.max_output_tokens } : {}),
+      // OpenAI refuses a `user` over 64 characters (Azure follows it).
+      ...(type === 'openai' || type === 'azure' ? { maxUserLength: 64 } : {}),
+    }),
     mock: freeze({
       latencyMs: m.latency_ms ?? 0,
       chunkDelayMs: m.chunk_delay_ms ?? 0,

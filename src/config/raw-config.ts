@@ -24,6 +24,8 @@ export interface RawModel {
   cache_write_input?: number;
   upstream?: string;
   deployment?: string;
+  reasoning?: boolean;
+  max_output_tokens?: number;
   latency_ms?: number;
   chunk_delay_ms?: number;
   reply?: string;
@@ -35,6 +37,7 @@ export interface RawProvider {
   api_version?: string;
   api_keys?: string[];
   headers?: Record<string, string>;
+  drop_betas?: string[];
   /** A model without settings is written `name: {}` or `name:` (null). */
   models: Record<string, RawModel | null>;
 }

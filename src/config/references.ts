@@ -49,6 +49,7 @@ function checkProvider(entry: Entry<RawProvider>, errors: ConfigError[]): void {
   if (!isMapping(p) || !entry.validAt('type')) return;
   if (p.type === 'azure' && p.base_url === undefined) at([], 'azure providers need base_url (https://NAME.openai.azure.com)', 'key');
   if (p.type === 'mock' && p.base_url !== undefined) at(['base_url'], 'mock providers have no base_url', 'key');
+  if (p.type !== 'anthropic' && entry.validAt('drop_betas') && p.drop_betas !== undefined) at(['drop_betas'], 'drop_betas applies to anthropic providers only', 'key');
 
   for (const [name, value] of Object.entries(entry.validAt('headers') ? p.headers ?? {} : {})) {
     if (credentialHeader.test(name) && findSecretRefs(value).length === 0) {

@@ -3,6 +3,7 @@
 // A request binds one Snapshot at its start and keeps it to the end, so a
 // reload never changes the rules under a request in flight.
 
+import type { ModelFit } from '../formats/shared/fit-to-model.ts';
 import type { CredentialRedactor } from '../telemetry/credential-redactor.ts';
 
 export type ProviderType = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'mock';
@@ -37,6 +38,12 @@ export interface ModelSpec {
   prices: Prices;
   /** True when the config gave any price; cost is null for a model without prices. */
   priced: boolean;
+  /**
+   * What a translated request may ask of this model: a reasoning parameter
+   * (config `reasoning`, else decided by name: model-capabilities.ts), at most
+   * `max_output_tokens`, and a `user` of at most 64 characters on openai/azure.
+   */
+  fit: ModelFit;
   mock: MockOptions;
 }
 
@@ -50,6 +57,8 @@ export interface ProviderSpec {
   credentials: readonly string[];
   /** Extra headers, references resolved. Never log their values. */
   headers: Readonly<Record<string, string>>;
+  /** anthropic: betas removed from the caller's anthropic-beta before forwarding. */
+  dropBetas: readonly string[];
   models: ReadonlyMap<string, ModelSpec>;
 }
 

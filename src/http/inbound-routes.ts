@@ -6,7 +6,10 @@ import type { InboundRoute } from '../pipeline/handle-model-request.ts';
 import { openAIChatInbound } from '../formats/openai-chat/index.ts';
 import { anthropicInbound } from '../formats/anthropic/index.ts';
 import { responsesInbound } from '../formats/openai-responses/index.ts';
-import { ollamaChatInbound, ollamaGenerateInbound } from '../formats/ollama/index.ts';
+import {
+  ollamaChatInbound, ollamaGenerateInbound, toOllamaEmbedReply, toOllamaLegacyEmbeddingReply, toOpenAIEmbeddingsRequest,
+} from '../formats/ollama/index.ts';
+import { readAnthropicClientHeaders } from '../providers/anthropic-betas.ts';
 
 const askedForStream = (body: Record<string, unknown>) => body.stream === true;
 const ollamaStream = (body: Record<string, unknown>) => body.stream !== false;
@@ -19,12 +22,26 @@ export const embeddingsRoute: InboundRoute = {
   name: 'embeddings', style: 'openai', protocol: 'openai-embeddings', operation: 'embeddings', wantsStream: () => false,
 };
 
+/** Ollama's /api/embed and /api/embeddings, served through the OpenAI embeddings path. */
+export const ollamaEmbedRoute: InboundRoute = {
+  ...embeddingsRoute, style: 'ollama',
+  adaptRequest: (body) => toOpenAIEmbeddingsRequest(body, false),
+  adaptReply: toOllamaEmbedReply,
+};
+
+export const ollamaLegacyEmbeddingsRoute: InboundRoute = {
+  ...embeddingsRoute, style: 'ollama',
+  adaptRequest: (body) => toOpenAIEmbeddingsRequest(body, true),
+  adaptReply: (reply) => toOllamaLegacyEmbeddingReply(reply),
+};
+
 export const responsesRoute: InboundRoute = {
   name: 'responses', style: 'openai', protocol: 'openai-responses', operation: 'chat', codec: responsesInbound, wantsStream: askedForStream,
 };
 
 export const messagesRoute: InboundRoute = {
   name: 'messages', style: 'anthropic', protocol: 'anthropic', operation: 'chat', codec: anthropicInbound, wantsStream: askedForStream,
+  clientHeaders: readAnthropicClientHeaders,
 };
 
 export const ollamaChatRoute: InboundRoute = {

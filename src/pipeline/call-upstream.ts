@@ -15,11 +15,12 @@ export function callUpstream(
   credentialIndex: number,
   timeout: TimeoutPolicy,
   signal: AbortSignal,
+  forwarded?: Readonly<Record<string, string>>,
 ): Promise<UpstreamReply> {
   const { provider, model } = member;
   if (provider.type === 'mock') return mockCall(model, operation === 'embeddings' ? 'embeddings' : 'chat', body, signal);
   const credential = credentialIndex >= 0 ? provider.credentials[credentialIndex] : undefined;
-  const target = buildTarget(provider, model.upstreamName, operation, stream, credential);
+  const target = buildTarget(provider, model.upstreamName, operation, stream, credential, forwarded);
   return sendUpstream(target, 'POST', body, timeout, signal);
 }
 

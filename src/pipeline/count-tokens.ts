@@ -3,7 +3,7 @@
 // (about 4 characters per token) and says so in a response header, since
 // only Anthropic offers a counting endpoint.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { anthropicInbound } from '../formats/anthropic/index.ts';
 import { FormatError } from '../formats/codec.ts';
 import { checkNesting } from '../formats/shared/json-reader.ts';
@@ -13,11 +13,12 @@ import { TransportError } from '../providers/upstream-reply.ts';
 import { callUpstream } from './call-upstream.ts';
 import type { Exchange } from './exchange.ts';
 import { resolveRoute, sendError, sendJson } from './handle-model-request.ts';
-import { rewriteBodyBytes } from './raw-json.ts';
+import { planAnthropicBetas, readAnthropicClientHeaders } from '../providers/anthropic-betas.ts';
+import { removeTopLevelField, rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 
 export async function handleCountTokens(
-  rt: Runtime, ex: Exchange, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal,
+  rt: Runtime, ex: Exchange, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal, requestHeaders: IncomingHttpHeaders,
 ): Promise<void> {
   const route = resolveRoute(ex, 'anthropic', res, body);
   if (!route) return;
@@ -27,8 +28,11 @@ export async function handleCountTokens(
     const index = creds > 0 ? rt.credentials.pick(member.provider.name, creds) : -1;
     try {
       ex.attemptCount++;
-      const upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, false, body);
-      const reply = await ex.waitUpstream(callUpstream(member, 'count_tokens', upstreamBody, false, index, route.policy.timeout, signal));
+      // The caller's betas reach the counting endpoint as they reach /v1/messages (anthropic-betas.ts).
+      const betas = planAnthropicBetas(member.provider, readAnthropicClientHeaders(requestHeaders), body);
+      let upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, false, body);
+      for (const field of betas.droppedFields) upstreamBody = removeTopLevelField(upstreamBody, field);
+      const reply = await ex.waitUpstream(callUpstream(member, 'count_tokens', upstreamBody, false, index, route.policy.timeout, signal, betas.headers));
       const replyText = await ex.waitUpstream(reply.text(ex.snapshot.settings.upstream.maxReplyBytes));
       ex.provider = member.provider.name;
       ex.upstreamModel = member.model.upstreamName;

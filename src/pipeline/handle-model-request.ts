@@ -3,12 +3,13 @@
 // stream), record. Reads top to bottom; decisions live in plan.ts and
 // failover.ts, wire formats in formats/, vendor reach in providers/.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Member, Policy, Route } from '../config/snapshot.ts';
 import type { InboundCodec, Protocol } from '../formats/codec.ts';
 import { FormatError } from '../formats/codec.ts';
 import type { ChatRequest, GatewayError } from '../formats/ir.ts';
 import { gatewayError, renderError, type ErrorStyle } from '../http/errors.ts';
+import { planAnthropicBetas, type AnthropicClientHeaders } from '../providers/anthropic-betas.ts';
 import { supports, upstreamProtocol, type Operation } from '../providers/endpoints.ts';
 import { headerValue, ReplyTooLargeError, TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
 import { costUsd } from '../telemetry/cost.ts';
@@ -25,6 +26,10 @@ import type { Runtime } from './runtime.ts';
 import { pumpStream, type StreamPlan } from './stream-pump.ts';
 import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
 import { checkNesting, parseIfText } from '../formats/shared/json-reader.ts';
+import { fitToModel } from '../formats/shared/fit-to-model.ts';
+import { untranslatedFields } from '../formats/translated-fields.ts';
+import { log } from '../telemetry/logger.ts';
+import { removeTopLevelField } from './raw-json.ts';
 
 /** How one inbound route speaks. */
 export interface InboundRoute {
@@ -37,6 +42,15 @@ export interface InboundRoute {
   codec?: InboundCodec;
   /** Does this request ask for a stream? */
   wantsStream(body: Record<string, unknown>): boolean;
+  /** The caller's headers that mean something to a same-protocol upstream (Anthropic betas). */
+  clientHeaders?(headers: IncomingHttpHeaders): AnthropicClientHeaders | undefined;
+  /**
+   * For a route served through another route's upstream path (Ollama's
+   * embeddings through OpenAI embeddings): the caller's body in that path's
+   * shape (throws FormatError), and the upstream's reply in the caller's.
+   */
+  adaptRequest?(body: Record<string, unknown>): Record<string, unknown>;
+  adaptReply?(reply: unknown, model: string): unknown;
 }
 
 export interface Reply {
@@ -72,6 +86,10 @@ export function sendJson(res: ServerResponse, ex: Exchange, status: number, body
 
 export function sendError(res: ServerResponse, ex: Exchange, style: ErrorStyle, error: GatewayError, extra: Record<string, string> = {}): void {
   ex.error = error.message;
+  // A refusal leaves its reason where operators look first, not only in the usage line.
+  if (error.status >= 400 && error.status < 500) {
+    log.info('request refused', { request_id: ex.requestId, route: ex.route, status: error.status, key: ex.key?.name, model: ex.model, reason: error.message });
+  }
   sendJson(res, ex, error.status, renderError(style, error), extra);
 }
 
@@ -129,6 +147,7 @@ export function resolveRoute(ex: Exchange, style: ErrorStyle, res: ServerRespons
  */
 export async function handleModelRequest(
   rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal,
+  requestHeaders: IncomingHttpHeaders,
 ): Promise<void> {
   const style = route.style;
   const target = resolveRoute(ex, style, res, body);
@@ -146,17 +165,34 @@ export async function handleModelRequest(
     return sendError(res, ex, style, gatewayError(429, admission.message, `rate_limit_${admission.limit}`), { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterS))), ...admission.headers });
   }
   try {
-    await attemptAll(rt, ex, route, target, res, raw, body, stream, admission.headers, signal);
+    await attemptAll(rt, ex, route, target, res, { raw, body, clientHeaders: route.clientHeaders?.(requestHeaders) }, stream, admission.headers, signal);
   } finally {
     const u = ex.usage;
     admission.finish({ tokens: u ? u.input + u.output : 0, costUsd: ex.costUsd });
   }
 }
 
+/** The caller's request as every attempt reads it. */
+interface CallerRequest {
+  raw: Buffer;
+  body: Record<string, unknown>;
+  clientHeaders: AnthropicClientHeaders | undefined;
+}
+
+/** What one attempt sends: the body, the caller headers forwarded, and what was left out for this member. */
+interface AttemptPlan {
+  body: string | Buffer;
+  passThrough: boolean;
+  forwarded?: Record<string, string>;
+  /** For x-switchyard-dropped: untranslated fields, options the model does not take, dropped betas. */
+  dropped: string[];
+}
+
 async function attemptAll(
-  rt: Runtime, ex: Exchange, route: InboundRoute, target: Route, res: ServerResponse, raw: Buffer, body: Record<string, unknown>,
+  rt: Runtime, ex: Exchange, route: InboundRoute, target: Route, res: ServerResponse, caller: CallerRequest,
   stream: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
 ): Promise<void> {
+  const { body } = caller;
   const style = route.style;
   const policy = target.policy;
   const candidates = orderCandidates(target, {
@@ -167,6 +203,7 @@ async function attemptAll(
   });
 
   let ir: ChatRequest | undefined;
+  let untranslated: string[] = [];
   let last: AttemptResult | undefined;
   let skippedOpen = 0;
   let retryingCredential = false;
@@ -190,18 +227,19 @@ async function attemptAll(
     }
 
     // Build the upstream body: exact bytes for the same protocol, else translate.
-    const passThrough = isPassThrough(route, member);
-    let upstreamBody: string | Buffer;
+    let plan: AttemptPlan;
     try {
-      if (passThrough) {
-        upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, stream && route.protocol === 'openai-chat' && !clientAskedUsage, body);
+      if (isPassThrough(route, member)) {
+        plan = passThroughPlan(route, member, caller, stream && route.protocol === 'openai-chat' && !clientAskedUsage);
       } else {
         if (!ir) {
           checkNesting(body, 'request body');
           ir = route.codec!.decodeRequest(body);
+          untranslated = untranslatedFields(route.codec!.protocol, body);
         }
+        const fitted = fitToModel(ir, member.model.fit);
         const codec = upstreamCodecFor(upstreamProtocol(member.provider.type));
-        upstreamBody = JSON.stringify(codec.encodeRequest(ir, member.model.upstreamName));
+        plan = { body: JSON.stringify(codec.encodeRequest(fitted.request, member.model.upstreamName)), passThrough: false, dropped: [...untranslated, ...fitted.dropped] };
       }
     } catch (err) {
       rt.breakers.releaseTrial(member.target);
@@ -211,7 +249,8 @@ async function attemptAll(
 
     ex.attemptCount++;
     const t0 = performance.now();
-    const result = await tryMember(ctx, member, credentialIndex, upstreamBody, passThrough);
+    if (plan.dropped.length > 0) log.debug('left out for this member', { request_id: ex.requestId, member: member.target, dropped: plan.dropped.join(',') });
+    const result = await tryMember(ctx, member, credentialIndex, plan);
     const seconds = (performance.now() - t0) / 1000;
     if (signal.aborted && result.outcome !== 'ok') {
       // The client left: whatever the upstream call ended in, it says nothing about the member.
@@ -244,7 +283,7 @@ async function attemptAll(
       // A redirect is never the client's to see: it ends as a gateway error below.
       if (result.outcome === 'http_3xx') break;
       // The client's own error (a non-retryable 4xx): return it as is, translated when needed.
-      return sendUpstreamError(res, ex, route, member, result, passThrough);
+      return sendUpstreamError(res, ex, route, member, result, plan);
     }
     rt.recorder.failover(ex.model!, member.provider.name, credentialRefused ? 'credential' : result.outcome);
     retryingCredential = credentialRefused && creds > 1;
@@ -274,20 +313,22 @@ interface AttemptContext {
 }
 
 /** One upstream attempt; answers the client itself when it succeeds. */
-async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: number, upstreamBody: string | Buffer, passThrough: boolean): Promise<TryResult> {
+async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: number, plan: AttemptPlan): Promise<TryResult> {
   const { ex, route, res, policy, stream, clientAskedUsage, limitHeaders, signal } = ctx;
+  const { passThrough } = plan;
   let reply: UpstreamReply;
   try {
-    reply = await ex.waitUpstream(callUpstream(member, route.operation, upstreamBody, stream, credentialIndex, policy.timeout, signal));
+    reply = await ex.waitUpstream(callUpstream(member, route.operation, plan.body, stream, credentialIndex, policy.timeout, signal, plan.forwarded));
   } catch (err) {
     if (err instanceof TransportError) return { status: null, outcome: err.kind };
     return { status: null, outcome: 'network' };
   }
 
-  const headers = {
+  const headers: Record<string, string> = {
     'x-request-id': ex.requestId,
     'x-switchyard-provider': member.provider.name,
     'x-switchyard-attempts': String(ex.attemptCount),
+    ...droppedHeader(plan),
     ...limitHeaders,
   };
 
@@ -314,12 +355,12 @@ async function tryMember(ctx: AttemptContext, member: Member, credentialIndex: n
     return answerJson(ex, route, member, res, replyText, passThrough, headers);
   }
 
-  const plan: StreamPlan = {
+  const streamPlan: StreamPlan = {
     ex, route, member, res, reply, passThrough, headers, policy, signal,
     stripUsage: route.protocol === 'openai-chat' && passThrough && !clientAskedUsage,
     includeUsage: route.protocol !== 'openai-chat' || clientAskedUsage,
   };
-  return pumpStream(plan);
+  return pumpStream(streamPlan);
 }
 
 /**
@@ -343,7 +384,7 @@ function answerJson(
   let out: string;
   if (passThrough) {
     ex.usage = usageExtractorFor(route.protocol)(parsed);
-    out = replyText;
+    out = route.adaptReply ? JSON.stringify(route.adaptReply(parsed, ex.model!)) : replyText;
   } else {
     let response;
     try {
@@ -360,19 +401,37 @@ function answerJson(
 }
 
 /** Returns an upstream's non-retryable error to the client, in the client's protocol. */
-function sendUpstreamError(res: ServerResponse, ex: Exchange, route: InboundRoute, member: Member, result: TryResult, passThrough: boolean): void {
+function sendUpstreamError(res: ServerResponse, ex: Exchange, route: InboundRoute, member: Member, result: TryResult, plan: AttemptPlan): void {
+  const { passThrough } = plan;
   const status = result.status ?? 502;
-  const headers = { 'x-switchyard-provider': member.provider.name, 'x-switchyard-attempts': String(ex.attemptCount) };
+  const headers = { 'x-switchyard-provider': member.provider.name, 'x-switchyard-attempts': String(ex.attemptCount), ...droppedHeader(plan) };
   ex.provider = member.provider.name;
   ex.upstreamModel = member.model.upstreamName;
   const text = result.errorText ?? '';
   const parsed = parseIfText(text) ?? text; // plain-text errors stay text
-  if (passThrough && parsed && typeof parsed === 'object') {
+  if (passThrough && !route.adaptReply && parsed && typeof parsed === 'object') {
     ex.error = `upstream HTTP ${status}`;
     return sendJson(res, ex, status, text, headers);
   }
   const neutral = upstreamCodecFor(upstreamProtocol(member.provider.type)).decodeError(status, parsed);
   sendError(res, ex, route.style, { ...neutral, status }, headers);
+}
+
+/**
+ * A same-protocol attempt: the caller's bytes with the model rewritten. An
+ * Anthropic upstream also gets the caller's betas and version, less the
+ * provider's drop_betas and the body fields only those betas allow.
+ */
+function passThroughPlan(route: InboundRoute, member: Member, caller: CallerRequest, addStreamUsage: boolean): AttemptPlan {
+  let body = rewriteBodyBytes(caller.raw, member.model.upstreamName, addStreamUsage, caller.body);
+  if (member.provider.type !== 'anthropic' || route.protocol !== 'anthropic') return { body, passThrough: true, dropped: [] };
+  const betas = planAnthropicBetas(member.provider, caller.clientHeaders, caller.body);
+  for (const field of betas.droppedFields) body = removeTopLevelField(body, field);
+  return { body, passThrough: true, forwarded: betas.headers, dropped: betas.dropped };
+}
+
+function droppedHeader(plan: AttemptPlan): Record<string, string> {
+  return plan.dropped.length > 0 ? { 'x-switchyard-dropped': plan.dropped.join(',') } : {};
 }
 
 /** The conversation opening used by sticky routing: system + first user turn. */

@@ -21,9 +21,20 @@ export function listModels(snapshot: Snapshot, key: ClientKey): ListedModel[] {
 }
 
 const created = Math.floor(Date.UTC(2025, 0, 1) / 1000);
+const createdAt = new Date(created * 1000).toISOString();
 
-/** An OpenAI model object. `owned_by` is the provider for provider/model ids, "switchyard" for groups. */
+/**
+ * One model object both SDKs read: OpenAI's `id`, `object`, `created`,
+ * `owned_by` (the provider for provider/model ids, "switchyard" for groups)
+ * and Anthropic's `type`, `display_name`, `created_at`.
+ */
 export function modelEntry(model: ListedModel): Record<string, unknown> {
   const owner = model.route.kind === 'model' ? model.route.tiers[0]?.[0]?.provider.name ?? 'switchyard' : 'switchyard';
-  return { id: model.id, object: 'model', created, owned_by: owner };
+  return { id: model.id, object: 'model', created, owned_by: owner, type: 'model', display_name: model.id, created_at: createdAt };
+}
+
+/** GET /v1/models: OpenAI's list, with the paging fields Anthropic's list has (everything on one page). */
+export function modelListBody(models: readonly ListedModel[]): Record<string, unknown> {
+  const data = models.map(modelEntry);
+  return { object: 'list', data, has_more: false, first_id: models[0]?.id ?? null, last_id: models.at(-1)?.id ?? null };
 }

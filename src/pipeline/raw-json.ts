@@ -44,12 +44,13 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** Span [start, end) of the value of a top-level key, or undefined. `text` must be a JSON object. */
-export function findTopLevelValue(text: string, key: string): { start: number; end: number } | undefined {
+/** Span [start, end) of the value of a top-level key (and where its key starts), or undefined. `text` must be a JSON object. */
+export function findTopLevelValue(text: string, key: string): { keyStart: number; start: number; end: number } | undefined {
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return undefined;
   i = skipSpace(text, i + 1);
   while (i < text.length && text.charCodeAt(i) === 0x22) {
+    const keyStart = i;
     const keyEnd = skipString(text, i);
     if (keyEnd < 0) return undefined;
     const name = JSON.parse(text.slice(i, keyEnd)) as string;
@@ -58,7 +59,7 @@ export function findTopLevelValue(text: string, key: string): { start: number; e
     i = skipSpace(text, i + 1);
     const valueEnd = skipValue(text, i);
     if (valueEnd < 0) return undefined;
-    if (name === key) return { start: i, end: valueEnd };
+    if (name === key) return { keyStart, start: i, end: valueEnd };
     i = skipSpace(text, valueEnd);
     if (text.charCodeAt(i) !== 0x2c /* , */) return undefined;
     i = skipSpace(text, i + 1);
@@ -87,6 +88,27 @@ export function rewriteBody(text: string, model: string, addStreamUsage: boolean
   else out = insertField(out, `"model":${quoted}`);
   if (addStreamUsage) out = insertField(out, '"stream_options":{"include_usage":true}');
   return out;
+}
+
+/**
+ * The body without its top-level `key` (and the comma that joined it), edited
+ * as bytes like the rest of pass-through. Unchanged when the key is absent.
+ */
+export function removeTopLevelField(raw: Buffer, key: string): Buffer {
+  const text = raw.toString('utf8');
+  const span = findTopLevelValue(text, key);
+  if (!span) return raw;
+  let start = span.keyStart;
+  let end = skipSpace(text, span.end);
+  if (text.charCodeAt(end) === 0x2c /* , */) {
+    end = skipSpace(text, end + 1);
+  } else {
+    // The last member: take the comma before it instead.
+    let before = start - 1;
+    while (before >= 0 && (text.charCodeAt(before) === 0x20 || text.charCodeAt(before) === 0x0a || text.charCodeAt(before) === 0x0d || text.charCodeAt(before) === 0x09)) before--;
+    if (text.charCodeAt(before) === 0x2c) start = before;
+  }
+  return Buffer.from(text.slice(0, start) + text.slice(end));
 }
 
 function insertField(text: string, field: string): string {

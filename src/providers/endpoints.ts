@@ -35,7 +35,9 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 
 /**
  * The URL and headers of one upstream call. `upstreamModel` is the model (or
- * Azure deployment) name; `credential` one secret from the provider's pool.
+ * Azure deployment) name; `credential` one secret from the provider's pool;
+ * `forwarded` the caller's headers that carry meaning upstream (anthropic-beta
+ * and anthropic-version on an Anthropic pass-through; see anthropic-betas.ts).
  */
 export function buildTarget(
   provider: ProviderSpec,
@@ -43,11 +45,12 @@ export function buildTarget(
   operation: Operation,
   stream: boolean,
   credential: string | undefined,
+  forwarded: Readonly<Record<string, string>> = {},
 ): UpstreamTarget {
   const base = provider.baseUrl;
   // identity: every reader (usage scan, size bound, translation) wants plain bytes;
   // a server that compresses anyway is decoded by the http client.
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity', ...provider.headers };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity', ...provider.headers, ...forwarded };
   switch (provider.type) {
     case 'openai':
     case 'mock': {

@@ -141,10 +141,12 @@ export async function mockCall(model: ModelSpec, operation: 'chat' | 'embeddings
   await delay(model.mock.latencyMs, controller.signal);
   if (operation === 'embeddings') {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    // encoding_format "base64": the float32 little-endian bytes, base64-encoded, as OpenAI sends them.
+    const base64 = body.encoding_format === 'base64';
     const data = inputs.map((input, index) => {
       const digest = createHash('sha256').update(String(input)).digest();
       const embedding = Array.from({ length: 8 }, (_, i) => (digest[i] ?? 0) / 255 - 0.5);
-      return { object: 'embedding', index, embedding };
+      return { object: 'embedding', index, embedding: base64 ? Buffer.from(new Float32Array(embedding).buffer).toString('base64') : embedding };
     });
     const tokens = inputs.reduce<number>((n, input) => n + countTokens(String(input)), 0);
     const json = { object: 'list', data, model: model.upstreamName, usage: { prompt_tokens: tokens, total_tokens: tokens } };

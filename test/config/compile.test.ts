@@ -2,25 +2,9 @@
 // routes), policies per group, key wildcards, expiry, and immutability.
 
 import { expect } from 'chai';
-import { formatConfigError, loadConfig } from '../../src/config/load.ts';
 import type { Snapshot } from '../../src/config/snapshot.ts';
 import { parseExpires } from '../../src/config/values.ts';
-import { configFolder, removeFolder } from './temp-folder.ts';
-
-async function snapshotOf(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Snapshot> {
-  const result = await loadConfig(dir, { checkSecrets: false, env });
-  if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
-  return result.snapshot;
-}
-
-async function snapshotFrom(files: Record<string, string>): Promise<Snapshot> {
-  const dir = await configFolder(files);
-  try {
-    return await snapshotOf(dir);
-  } finally {
-    await removeFolder(dir);
-  }
-}
+import { snapshotFrom, snapshotOf } from './temp-folder.ts';
 
 const builtinPolicy = {
   retryOnStatus: [429, 500, 502, 503, 504],
@@ -69,7 +53,7 @@ describe('config compile', () => {
     it('a model without settings is unpriced, named as listed, with no mock delays', () => {
       expect(s.providers.get('demo')!.models.get('echo')).to.deep.equal({
         id: 'demo/echo', provider: 'demo', name: 'echo', upstreamName: 'echo',
-        prices: { input: 0, output: 0 }, priced: false, mock: { latencyMs: 0, chunkDelayMs: 0 },
+        prices: { input: 0, output: 0 }, priced: false, fit: { reasoning: false }, mock: { latencyMs: 0, chunkDelayMs: 0 },
       });
     });
 

@@ -124,7 +124,7 @@ describe('config merge', () => {
     dirs.push(dir);
     if (result.ok) return expect.fail('expected errors');
     expect(result.errors.map(formatConfigError)).to.deep.equal([
-      `${dir}/a.yaml:2:39: /providers/p/colour: unknown field; expected one of: type, base_url, api_version, api_keys, headers, models`,
+      `${dir}/a.yaml:2:39: /providers/p/colour: unknown field; expected one of: type, base_url, api_version, api_keys, headers, drop_betas, models`,
       `${dir}/b.yaml:2:28: /groups/g/members/0/target: provider "p" has no model "nope"; it lists: m`,
       `${dir}/c.yaml:2:93: /keys/k/models/0: unknown group "h" (known: g); use a group, provider/model, provider/* or *`,
     ]);

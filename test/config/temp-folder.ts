@@ -3,6 +3,8 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { formatConfigError, loadConfig } from '../../src/config/load.ts';
+import type { Snapshot } from '../../src/config/snapshot.ts';
 
 export async function tempFolder(prefix = 'switchyard-config-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -24,6 +26,23 @@ export async function configFolder(files: Record<string, string>): Promise<strin
 
 export async function removeFolder(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Loads a config folder (references need not resolve) and returns its snapshot; throws the errors otherwise. */
+export async function snapshotOf(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Snapshot> {
+  const result = await loadConfig(dir, { checkSecrets: false, env });
+  if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+  return result.snapshot;
+}
+
+/** snapshotOf a temporary folder holding `files`. */
+export async function snapshotFrom(files: Record<string, string>): Promise<Snapshot> {
+  const dir = await configFolder(files);
+  try {
+    return await snapshotOf(dir);
+  } finally {
+    await removeFolder(dir);
+  }
 }
 
 /** A small valid config: one mock provider, a group over it, one key. */

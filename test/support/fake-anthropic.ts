@@ -74,6 +74,27 @@ function blocksOf(content: string | Array<Record<string, any>>): Array<Record<st
 }
 
 /** The checks the real API makes that a translating gateway could get wrong. */
+/**
+ * Fields that exist only behind a beta header: without the beta the real API
+ * answers `<field>: Extra inputs are not permitted` (Anthropic, "Beta headers":
+ * https://docs.anthropic.com/en/api/beta-headers; context management:
+ * https://docs.anthropic.com/en/docs/build-with-claude/context-editing;
+ * MCP connector: https://docs.anthropic.com/en/docs/agents-and-tools/mcp-connector).
+ */
+const betaGatedFields: readonly [string, RegExp][] = [
+  ['context_management', /^context-management-/],
+  ['mcp_servers', /^mcp-client-/],
+];
+
+export function betaGatedField(body: unknown, betaHeader: string | string[] | undefined): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const betas = (Array.isArray(betaHeader) ? betaHeader.join(',') : betaHeader ?? '').split(',').map((b) => b.trim());
+  for (const [field, beta] of betaGatedFields) {
+    if ((body as Record<string, unknown>)[field] !== undefined && !betas.some((b) => beta.test(b))) return `${field}: Extra inputs are not permitted`;
+  }
+  return undefined;
+}
+
 export function validateAnthropicRequest(body: unknown, countOnly = false): string | undefined {
   if (typeof body !== 'object' || body === null) return 'request body must be a JSON object';
   const request = body as Record<string, any>;
@@ -248,6 +269,8 @@ export async function startFakeAnthropic(model: AnthropicModel, options: FakeAnt
       return anthropicError(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
     }
     if (recorded.method !== 'POST') return anthropicError(res, 405, 'invalid_request_error', 'method not allowed');
+    const betaProblem = betaGatedField(recorded.json, recorded.headers['anthropic-beta']);
+    if (betaProblem) return anthropicError(res, 400, 'invalid_request_error', betaProblem);
     const path = recorded.url.split('?')[0];
     if (path === '/v1/messages/count_tokens') {
       const problem = validateAnthropicRequest(recorded.json, true);

@@ -111,6 +111,10 @@ export function validateGeminiRequest(body: unknown, options: FakeGeminiOptions 
       if (part.inlineData !== undefined && (typeof part.inlineData.mimeType !== 'string' || typeof part.inlineData.data !== 'string')) {
         return `* GenerateContentRequest.contents[${i}].parts[${j}].inline_data: mime_type and data are required`;
       }
+      // FileData: file_uri required, mime_type optional (https://ai.google.dev/api/caching#FileData).
+      if (part.fileData !== undefined && (typeof part.fileData.fileUri !== 'string' || !/^(https?|gs):\/\//.test(part.fileData.fileUri))) {
+        return `* GenerateContentRequest.contents[${i}].parts[${j}].file_data.file_uri: a file URI is required`;
+      }
       if (part.functionResponse !== undefined && (typeof part.functionResponse.name !== 'string' || typeof part.functionResponse.response !== 'object')) {
         return `* GenerateContentRequest.contents[${i}].parts[${j}].function_response: name and response are required`;
       }

@@ -3,8 +3,9 @@
 //   instruction when a response format asks for JSON (see json-mode-instruction.ts).
 // - max_tokens is required by Anthropic: 4096 when the caller gave none (plus
 //   the thinking budget when thinking is on, since thinking counts against it).
-// - thinking: a budget (or an effort turned into one) of at least 1024 tokens and
-//   below max_tokens; a caller limit too small for that turns thinking off.
+// - thinking: a budget (or an effort turned into one) of at least 1024 tokens
+//   that leaves room for the answer under max_tokens (a quarter of it, at least
+//   1024 tokens); a caller limit too small for that turns thinking off.
 //   With thinking on, temperature and top_p are left out (Anthropic refuses
 //   them), and a forced tool choice turns thinking off (Anthropic refuses both).
 // - temperature is clamped to Anthropic's 0..1 range (OpenAI allows up to 2).
@@ -23,13 +24,12 @@ export function encodeAnthropicRequest(request: ChatRequest, upstreamModel: stri
   const body: Record<string, unknown> = { model: upstreamModel };
 
   const forcedTool = request.toolChoice?.type === 'required' || request.toolChoice?.type === 'tool';
-  let budget = forcedTool ? undefined : reasoningBudget(request.reasoning);
-  if (budget !== undefined) budget = Math.max(budget, MIN_THINKING_BUDGET);
+  // With a caller limit the budget leaves room for the answer (reasoning-budget.ts);
+  // without one, the default limit grows by the budget.
+  let budget = forcedTool ? undefined : reasoningBudget(request.reasoning, request.maxTokens);
+  if (budget !== undefined && request.maxTokens === undefined) budget = Math.max(budget, MIN_THINKING_BUDGET);
+  if (budget !== undefined && budget < MIN_THINKING_BUDGET) budget = undefined;
   let maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS + (budget ?? 0);
-  if (budget !== undefined && budget >= maxTokens) {
-    budget = maxTokens - 1;
-    if (budget < MIN_THINKING_BUDGET) budget = undefined;
-  }
   // Anthropic requires an assistant tool-use turn to open with its signed
   // thinking block while thinking is on. Callers that cannot carry the
   // signature (Chat Completions, Ollama, other upstreams' reasoning) would be

@@ -11,7 +11,9 @@
 // - tool schemas and the response schema go as JSON Schema
 //   (parametersJsonSchema / responseJsonSchema), not the OpenAPI subset, so
 //   callers' schemas need no rewriting.
-// - only inline (base64 or data: URL) images: Gemini cannot fetch a URL.
+// - images: base64 and data: URLs go inline; any other URL becomes a
+//   `fileData` part (file_uri, and mime_type when the file name says it):
+//   Gemini fetches public URLs itself.
 
 import { FormatError } from '../codec.ts';
 import type { ChatRequest, ContentPart, ImageSource, Message } from '../ir.ts';
@@ -26,6 +28,7 @@ export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 export type GeminiPart =
   | { text: string }
   | { inlineData: { mimeType: string; data: string } }
+  | { fileData: { fileUri: string; mimeType?: string } }
   | { functionCall: { name: string; args: JsonObject }; thoughtSignature?: string }
   | { functionResponse: { name: string; response: JsonObject } };
 
@@ -69,8 +72,12 @@ export function encodeGeminiRequest(request: ChatRequest, _upstreamModel: string
     generation.responseMimeType = 'application/json';
     if (format.type === 'json_schema') generation.responseJsonSchema = format.schema;
   }
-  const budget = reasoningBudget(request.reasoning);
-  if (budget !== undefined) generation.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
+  // A budget squeezed below 1024 by a small maxOutputTokens is not sent (the
+  // model keeps its own default); an explicit 0 (thinking off) always is.
+  const budget = reasoningBudget(request.reasoning, request.maxTokens);
+  if (budget !== undefined && (budget >= 1024 || request.maxTokens === undefined || reasoningBudget(request.reasoning) === 0)) {
+    generation.thinkingConfig = { thinkingBudget: Math.max(0, budget), includeThoughts: true };
+  }
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return body;
 }
@@ -123,11 +130,17 @@ function convertPart(part: ContentPart, role: 'user' | 'model', names: Map<strin
   }
 }
 
+const imageTypes: Record<string, string> = {
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif',
+};
+
 function inlineImage(source: ImageSource): GeminiPart {
   if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
   const inline = parseDataUrl(source.url);
-  if (!inline) throw new FormatError('gemini upstream accepts only base64 images; send the image inline (base64 or a data: URL) instead of a link');
-  return { inlineData: { mimeType: inline.mediaType, data: inline.data } };
+  if (inline) return { inlineData: { mimeType: inline.mediaType, data: inline.data } };
+  const extension = /\.([a-z0-9]+)(?:$|[?#])/i.exec(source.url)?.[1]?.toLowerCase();
+  const mimeType = extension ? imageTypes[extension] : undefined;
+  return { fileData: { fileUri: source.url, ...(mimeType ? { mimeType } : {}) } };
 }
 
 function flattenToolResult(content: string | ContentPart[], index: number): { text: string; images: GeminiPart[] } {

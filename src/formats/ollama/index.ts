@@ -11,7 +11,8 @@ import { defaultEnvironment } from './reply-fields.ts';
 import type { OllamaEnvironment } from './reply-fields.ts';
 import { OllamaStreamEncoder } from './stream-encoder.ts';
 
-export { ollamaTagsBody, ollamaVersionBody, OLLAMA_API_VERSION } from './model-list.ts';
+export { ollamaPsBody, ollamaShowBody, ollamaTagsBody, ollamaVersionBody, OLLAMA_API_VERSION } from './model-list.ts';
+export { toOllamaEmbedReply, toOllamaLegacyEmbeddingReply, toOpenAIEmbeddingsRequest } from './embeddings.ts';
 export type { OllamaEnvironment } from './reply-fields.ts';
 
 /** Ollama's error body: {"error":"..."}. */

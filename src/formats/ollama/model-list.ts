@@ -46,6 +46,39 @@ export function ollamaTagsBody(models: { name: string; modifiedAt?: string }[]):
   };
 }
 
+/**
+ * POST /api/show: what IDE tools (JetBrains AI Assistant, LangFlow) read
+ * after /api/tags to decide what a model can do (Ollama API, "Show Model
+ * Information"). Remote models have no modelfile, template or weights, so
+ * those are empty; `capabilities` says what the gateway can serve through it.
+ */
+export function ollamaShowBody(name: string, options: { reasoning: boolean; contextLength?: number }): Record<string, unknown> {
+  const tag = ollamaTagsBody([{ name }]).models[0]!;
+  return {
+    modelfile: '',
+    parameters: '',
+    template: '',
+    details: tag.details,
+    model_info: {
+      'general.architecture': 'switchyard',
+      'general.basename': name,
+      ...(options.contextLength !== undefined ? { 'switchyard.context_length': options.contextLength } : {}),
+    },
+    capabilities: ['completion', 'tools', 'vision', ...(options.reasoning ? ['thinking'] : [])],
+    modified_at: tag.modified_at,
+  };
+}
+
+/** GET /api/ps: a remote model is always "loaded", so every model of the key is listed, never expiring. */
+export function ollamaPsBody(names: string[]): { models: Record<string, unknown>[] } {
+  return {
+    models: ollamaTagsBody(names.map((name) => ({ name }))).models.map((tag) => ({
+      name: tag.name, model: tag.model, size: 0, digest: tag.digest, details: tag.details,
+      expires_at: '2999-12-31T23:59:59Z', size_vram: 0,
+    })),
+  };
+}
+
 export function ollamaVersionBody(): { version: string } {
   return { version: OLLAMA_API_VERSION };
 }

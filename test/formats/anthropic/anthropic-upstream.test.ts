@@ -56,7 +56,10 @@ describe('anthropic upstream: IR -> request', () => {
       max_tokens: 4096 + 8192, thinking: { type: 'enabled', budget_tokens: 8192 },
     });
     expect(encode({ reasoning: { effort: 'medium' }, temperature: 0.2 })).to.not.have.property('temperature');
-    expect(encode({ reasoning: { budgetTokens: 5000 }, maxTokens: 3000 })).to.deep.include({ max_tokens: 3000, thinking: { type: 'enabled', budget_tokens: 2999 } });
+    // Thinking leaves the answer a quarter of the limit, at least 1024 tokens (not a 1-token reply).
+    expect(encode({ reasoning: { effort: 'high' }, maxTokens: 3000 })).to.deep.include({ max_tokens: 3000, thinking: { type: 'enabled', budget_tokens: 1976 } });
+    expect(encode({ reasoning: { budgetTokens: 5000 }, maxTokens: 32000 })).to.deep.include({ max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 5000 } });
+    expect(encode({ reasoning: { budgetTokens: 5000 }, maxTokens: 2000 })).to.not.have.property('thinking');
     expect(encode({ reasoning: { budgetTokens: 5000 }, maxTokens: 900 })).to.not.have.property('thinking');
     const forced = encode({ reasoning: { effort: 'high' }, tools: [{ name: 'f', parameters: {} }], toolChoice: { type: 'required' } });
     expect(forced).to.not.have.property('thinking');

@@ -36,12 +36,14 @@ describe('gemini upstream: IR -> request', () => {
 
   it('maps JSON mode, the response schema and reasoning into generationConfig', () => {
     const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: false };
-    expect(encode({ responseFormat: { type: 'json_schema', name: 'out', schema }, reasoning: { effort: 'low' }, maxTokens: 99 }).generationConfig).to.deep.equal({
-      maxOutputTokens: 99,
+    expect(encode({ responseFormat: { type: 'json_schema', name: 'out', schema }, reasoning: { effort: 'low' }, maxTokens: 9999 }).generationConfig).to.deep.equal({
+      maxOutputTokens: 9999,
       responseMimeType: 'application/json',
       responseJsonSchema: schema,
       thinkingConfig: { thinkingBudget: 2048, includeThoughts: true },
     });
+    // A limit with no room for thinking and an answer sends no budget at all.
+    expect(encode({ reasoning: { effort: 'low' }, maxTokens: 99 }).generationConfig).to.deep.equal({ maxOutputTokens: 99 });
     expect(encode({ responseFormat: { type: 'json_object' } }).generationConfig).to.deep.equal({ responseMimeType: 'application/json' });
   });
 
@@ -60,10 +62,14 @@ describe('gemini upstream: IR -> request', () => {
     ]);
   });
 
-  it('refuses with 400 an image link, a tool result without its call, and non-object arguments', () => {
-    const image = formatError(() => encode({ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } }] }] }));
-    expect(image.status).to.equal(400);
-    expect(image.message).to.match(/^gemini upstream accepts only base64 images/);
+  it('sends an image link as file_data for Gemini to fetch, with the MIME type its name gives', () => {
+    const link = (url: string) => encode({ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url } }] }] }).contents;
+    expect(link('https://example.com/cat.png')).to.deep.equal([{ role: 'user', parts: [{ fileData: { fileUri: 'https://example.com/cat.png', mimeType: 'image/png' } }] }]);
+    expect(link('https://example.com/photo.JPG?size=large')).to.deep.equal([{ role: 'user', parts: [{ fileData: { fileUri: 'https://example.com/photo.JPG?size=large', mimeType: 'image/jpeg' } }] }]);
+    expect(link('https://example.com/render')).to.deep.equal([{ role: 'user', parts: [{ fileData: { fileUri: 'https://example.com/render' } }] }]);
+  });
+
+  it('refuses with 400 a tool result without its call, and non-object arguments', () => {
     const orphan = formatError(() => encode({ messages: [{ role: 'tool', content: [{ type: 'tool_result', toolCallId: 'call_x', content: 'r' }] }] }));
     expect(orphan.status).to.equal(400);
     expect(orphan.message).to.match(/tool call id 'call_x'/);
