@@ -29,6 +29,7 @@ export function renderError(style: ErrorStyle, error: GatewayError): unknown {
     case 'ollama':
       return { error: error.message };
     default:
-      return { error: { message: error.message, type: error.type, code: error.code ?? null } };
+      // `param` is required in OpenAI's published Error schema; typed clients refuse a body without it.
+      return { error: { message: error.message, type: error.type, param: null, code: error.code ?? null } };
   }
 }
