@@ -90,11 +90,14 @@ function chatCompletion(model: ModelSpec, a: MockAnswer, id: string, created: nu
   const completionTokens = a.toolCall ? countTokens(a.toolCall.arguments) : countTokens(a.text);
   return {
     id, object: 'chat.completion', created, model: model.upstreamName,
+    // message.refusal and choices[].logprobs are required (nullable) in OpenAI's
+    // published schema: typed clients refuse a completion without them.
     choices: [{
       index: 0,
       message: a.toolCall
-        ? { role: 'assistant', content: null, tool_calls: [{ id: a.toolCall.id, type: 'function', function: { name: a.toolCall.name, arguments: a.toolCall.arguments } }] }
-        : { role: 'assistant', content: a.text },
+        ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: a.toolCall.id, type: 'function', function: { name: a.toolCall.name, arguments: a.toolCall.arguments } }] }
+        : { role: 'assistant', content: a.text, refusal: null },
+      logprobs: null,
       finish_reason: a.toolCall ? 'tool_calls' : 'stop',
     }],
     usage: { prompt_tokens: a.promptTokens, completion_tokens: completionTokens, total_tokens: a.promptTokens + completionTokens },
