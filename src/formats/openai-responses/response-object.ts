@@ -63,7 +63,7 @@ export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'faile
 
 export interface WireUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
@@ -93,11 +93,11 @@ export function itemId(prefix: 'msg' | 'fc' | 'rs', environment: ResponsesEnviro
   return `${prefix}_${environment.randomId()}`;
 }
 
-/** Both conventions count cached tokens inside input and reasoning inside output. */
+/** Both conventions count cache reads and writes inside input and reasoning inside output. */
 export function wireUsage(usage: TokenUsage): WireUsage {
   return {
     input_tokens: usage.input,
-    input_tokens_details: { cached_tokens: usage.cached },
+    input_tokens_details: { cached_tokens: usage.cached, cache_write_tokens: usage.cacheWrite },
     output_tokens: usage.output,
     output_tokens_details: { reasoning_tokens: usage.reasoning },
     total_tokens: usage.input + usage.output,

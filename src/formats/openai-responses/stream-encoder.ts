@@ -217,7 +217,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     for (const call of this.calls.values()) {
       call.item.status = status(call.outputIndex);
       out += this.send('response.function_call_arguments.done', {
-        item_id: call.item.id, output_index: call.outputIndex, arguments: call.item.arguments,
+        item_id: call.item.id, output_index: call.outputIndex, name: call.item.name, arguments: call.item.arguments,
       });
       out += this.send('response.output_item.done', { output_index: call.outputIndex, item: call.item });
     }

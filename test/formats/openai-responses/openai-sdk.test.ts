@@ -70,7 +70,7 @@ describe('Responses codec with the official openai client', () => {
     expect(types).to.include('response.reasoning_summary_text.delta');
     expect(types.at(-1)).to.equal('response.completed');
     expect(completed?.usage).to.deep.equal({
-      input_tokens: 31, input_tokens_details: { cached_tokens: 8 }, output_tokens: 12,
+      input_tokens: 31, input_tokens_details: { cached_tokens: 8, cache_write_tokens: 0 }, output_tokens: 12,
       output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 43,
     });
     expect(completed?.model).to.equal('gpt-4-pool');

@@ -22,6 +22,9 @@ const usage = { input: 10, output: 5, cached: 0, cacheWrite: 0, reasoning: 0 };
 
 /** Fields the real API sends that the gateway cannot know or need not send. */
 const OPTIONAL_EVENT_FIELDS = new Set(['obfuscation']);
+/** The captures predate fields OpenAI's published schema has since made required:
+ *  the gateway sends them, the captures lack them. */
+const ADDED_SINCE_CAPTURE: Record<string, string[]> = { 'response.function_call_arguments.done': ['name'] };
 /** encrypted_content arrives with the reasoning's end from upstreams such as
  *  Anthropic, so the gateway sends it on output_item.done only. */
 const OPTIONAL_ADDED_ITEM_FIELDS = new Set(['encrypted_content']);
@@ -43,7 +46,8 @@ function compareWithCapture(ours: SseEvent[], capture: SseEvent[]): void {
       expect(keys(response), where).to.include.members(CORE_RESPONSE_FIELDS);
       return;
     }
-    expect(keys(event.data), where).to.deep.equal(keys(real.data, OPTIONAL_EVENT_FIELDS));
+    const added = new Set(ADDED_SINCE_CAPTURE[String(real.event)] ?? []);
+    expect(keys(event.data, added), where).to.deep.equal(keys(real.data, OPTIONAL_EVENT_FIELDS));
     for (const field of ['item', 'part']) {
       if (real.data[field] === undefined) continue;
       const optional = real.event === 'response.output_item.added' ? OPTIONAL_ADDED_ITEM_FIELDS : new Set<string>();
@@ -52,11 +56,16 @@ function compareWithCapture(ours: SseEvent[], capture: SseEvent[]): void {
   });
 }
 
-/** The completed response's output and usage, with generated ids blanked. */
+/** The completed response's output and usage, with generated ids blanked and
+ *  cache_write_tokens (required since mid-2026, after the captures) left out. */
 function finalOutput(events: SseEvent[]): unknown {
   const last = events.at(-1) as SseEvent;
-  const response = last.data.response as { output: { id: string }[]; usage: unknown };
-  return { output: response.output.map((item) => ({ ...item, id: item.id.split('_')[0] })), usage: response.usage };
+  const response = last.data.response as { output: { id: string }[]; usage: { input_tokens_details: Record<string, unknown> } };
+  const { cache_write_tokens: _, ...details } = response.usage.input_tokens_details;
+  return {
+    output: response.output.map((item) => ({ ...item, id: item.id.split('_')[0] })),
+    usage: { ...response.usage, input_tokens_details: details },
+  };
 }
 
 describe('Responses stream encoder', () => {
@@ -127,9 +136,23 @@ describe('Responses stream encoder', () => {
     expect(response.incomplete_details).to.deep.equal({ reason: 'max_output_tokens' });
     expect(response.output[0]?.status).to.equal('incomplete');
     expect(response.usage).to.deep.equal({
-      input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5,
+      input_tokens: 10, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 5,
       output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15,
     });
+  });
+
+  // Issue 19: both are required in OpenAI's published schema since mid-2026.
+  it('names the function in function_call_arguments.done and reports cache writes in usage', () => {
+    const events = parseSse(encodeAll([
+      { type: 'tool_call_start', index: 0, id: 'call_1', name: 'get_weather' },
+      { type: 'tool_call_delta', index: 0, arguments: '{"city":"Paris"}' },
+      { type: 'finish', reason: 'tool_calls' },
+      { type: 'usage', usage: { ...usage, input: 40, cached: 12, cacheWrite: 20 } },
+    ]));
+    const done = events.find((event) => event.event === 'response.function_call_arguments.done');
+    expect(done?.data).to.include({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    const response = (events.at(-1) as SseEvent).data.response as { usage: { input_tokens_details: unknown } };
+    expect(response.usage.input_tokens_details).to.deep.equal({ cached_tokens: 12, cache_write_tokens: 20 });
   });
 
   it('answers an error after the first byte with response.failed, and nothing after it', () => {
