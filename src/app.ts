@@ -12,7 +12,7 @@ import { cors } from './http/cors.ts';
 import { gatewayError, renderError, type ErrorStyle } from './http/errors.ts';
 import {
   chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaEmbedRoute, ollamaGenerateRoute,
-  ollamaLegacyEmbeddingsRoute, responsesRoute,
+  ollamaLegacyEmbeddingsRoute, responsesRoute, routeForRequest,
 } from './http/inbound-routes.ts';
 import { renderStatusPage } from './http/ui-page.ts';
 import { handleCountTokens } from './pipeline/count-tokens.ts';
@@ -185,7 +185,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   const modelRoute = (route: InboundRoute): Handler => async (ex, req, res, signal) => {
     const raw = await bodyOf(ex, req);
     const parsed = parseJsonObject(raw);
-    if (!route.adaptRequest) return handleModelRequest(runtime, ex, route, res, raw, parsed, signal, req.headers);
+    if (!route.adaptRequest) return handleModelRequest(runtime, ex, routeForRequest(route, parsed), res, raw, parsed, signal, req.headers);
     let body: Record<string, unknown>;
     try {
       body = route.adaptRequest(parsed);
@@ -193,7 +193,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       if (err instanceof FormatError) throw new BodyError(err.status, err.message);
       throw err;
     }
-    await handleModelRequest(runtime, ex, route, res, Buffer.from(JSON.stringify(body)), body, signal, req.headers);
+    await handleModelRequest(runtime, ex, routeForRequest(route, body), res, Buffer.from(JSON.stringify(body)), body, signal, req.headers);
   };
 
   const register = (path: string, route: InboundRoute) => {

@@ -36,6 +36,10 @@ export interface InboundCodec {
   encodeError(error: GatewayError): unknown;
   /** Content-Type of streamed replies. */
   streamContentType: string;
+  /** This codec bound to one request, for protocols whose replies repeat request
+   *  parameters (Responses echoes tools, temperature...). Absent: replies depend
+   *  on the reply alone. Never throws: the body is not validated yet. */
+  forRequest?(body: Record<string, unknown>): InboundCodec;
 }
 
 export interface StreamEncoder {

@@ -51,3 +51,9 @@ export const ollamaChatRoute: InboundRoute = {
 export const ollamaGenerateRoute: InboundRoute = {
   name: 'ollama_generate', style: 'ollama', protocol: 'ollama-generate', operation: 'chat', codec: ollamaGenerateInbound, wantsStream: ollamaStream,
 };
+
+/** The route with its codec bound to this request, where the protocol's replies repeat request parameters. */
+export function routeForRequest(route: InboundRoute, body: Record<string, unknown>): InboundRoute {
+  const codec = route.codec?.forRequest?.(body);
+  return codec ? { ...route, codec } : route;
+}

@@ -235,6 +235,28 @@ describe('protocol edges: errors, usage lines, count_tokens, Ollama tags and pat
     }
   });
 
+  // Issue 19: typed clients require these fields; the gateway repeats what the caller sent.
+  it('Responses replies repeat the request\'s parameters, plain and in every streamed response object', async () => {
+    const client = new OpenAI({ apiKey: TEST_TOKEN, baseURL: `${matrix.gw.url}/v1`, maxRetries: 0 });
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', ...weatherTool, strict: false }];
+    const params = {
+      model: MODELS.anthropic.id, input: PLAIN_PROMPT, instructions: 'You are terse.', tools, tool_choice: 'none' as const,
+      parallel_tool_calls: false, temperature: 0.25, top_p: 0.5, max_output_tokens: 200,
+    };
+    const echoed = {
+      instructions: 'You are terse.', tools: [{ type: 'function', ...weatherTool, strict: false }], tool_choice: 'none',
+      parallel_tool_calls: false, temperature: 0.25, top_p: 0.5, max_output_tokens: 200,
+    };
+    expect(await client.responses.create(params)).to.deep.include(echoed);
+    const seen: string[] = [];
+    for await (const event of await client.responses.create({ ...params, stream: true })) {
+      if (!('response' in event)) continue;
+      seen.push(event.type);
+      expect(event.response, event.type).to.deep.include(echoed);
+    }
+    expect(seen).to.deep.equal(['response.created', 'response.in_progress', 'response.completed']);
+  });
+
   describe('Chat Completions streams without stream_options.include_usage', () => {
     for (const upstream of [...FAKES, 'mock'] as const) {
       it(`${upstream}: the client gets no usage chunk, the usage line still has the upstream counts`, async () => {

@@ -5,8 +5,9 @@ import {
   finalState, itemId, itemStatus, responseId, responseObject,
 } from './response-object.ts';
 import type { OutputItem, ResponseObject, ResponsesEnvironment } from './response-object.ts';
+import type { RequestEcho } from './request-echo.ts';
 
-export function encodeResponsesReply(response: ChatResponse, model: string, environment: ResponsesEnvironment): ResponseObject {
+export function encodeResponsesReply(response: ChatResponse, model: string, environment: ResponsesEnvironment, echo: RequestEcho): ResponseObject {
   const output: OutputItem[] = [];
   for (const part of response.content) {
     const last = output.at(-1);
@@ -50,6 +51,7 @@ export function encodeResponsesReply(response: ChatResponse, model: string, envi
     id: responseId(response.id, environment),
     createdAt: response.created,
     model,
+    echo,
     status: state.status,
     output,
     usage: response.usage,

@@ -1,10 +1,14 @@
 // The OpenAI Responses API as an inbound protocol (POST /v1/responses, used
 // by the Codex CLI): request decoding, JSON and SSE replies, error bodies.
+// Replies repeat the request's parameters, so the route binds the codec to
+// each request's body (forRequest) before it answers.
 
 import type { InboundCodec } from '../codec.ts';
 import type { GatewayError } from '../ir.ts';
 import { decodeResponsesRequest } from './decode-request.ts';
 import { encodeResponsesReply } from './encode-response.ts';
+import { defaultEcho, requestEcho } from './request-echo.ts';
+import type { RequestEcho } from './request-echo.ts';
 import { defaultEnvironment } from './response-object.ts';
 import type { ResponsesEnvironment } from './response-object.ts';
 import { ResponsesStreamEncoder } from './stream-encoder.ts';
@@ -16,18 +20,22 @@ export function encodeResponsesError(error: GatewayError): { error: { message: s
   return { error: { message: error.message, type: error.type, code: error.code ?? null, param: null } };
 }
 
-/** A codec with its own clock and id source (tests pin them). */
-export function createResponsesInbound(environment: Partial<ResponsesEnvironment> = {}): InboundCodec {
-  const env: ResponsesEnvironment = { ...defaultEnvironment, ...environment };
+function responsesCodec(env: ResponsesEnvironment, echo: RequestEcho): InboundCodec {
   return {
     protocol: 'openai-responses',
     decodeRequest: decodeResponsesRequest,
-    encodeResponse: (response, model) => encodeResponsesReply(response, model, env),
+    encodeResponse: (response, model) => encodeResponsesReply(response, model, env, echo),
     // Usage always rides on response.completed, so includeUsage changes nothing here.
-    createStreamEncoder: (model) => new ResponsesStreamEncoder(model, env),
+    createStreamEncoder: (model) => new ResponsesStreamEncoder(model, env, echo),
     encodeError: encodeResponsesError,
     streamContentType: 'text/event-stream',
+    forRequest: (body) => responsesCodec(env, requestEcho(body)),
   };
+}
+
+/** A codec with its own clock and id source (tests pin them). Unbound, replies echo the API's defaults. */
+export function createResponsesInbound(environment: Partial<ResponsesEnvironment> = {}): InboundCodec {
+  return responsesCodec({ ...defaultEnvironment, ...environment }, defaultEcho);
 }
 
 export const responsesInbound: InboundCodec = createResponsesInbound();

@@ -1,10 +1,10 @@
 // The Responses `response` object and its output items, shared by the JSON
-// reply and the stream encoder so both describe a reply the same way.
-// Request parameters (instructions, tools, temperature...) are not echoed:
-// the codec sees only the reply, and a made-up echo would mislead.
+// reply and the stream encoder so both describe a reply the same way. Each
+// object repeats the request's parameters (request-echo.ts), as the API does.
 
 import { randomBytes } from 'node:crypto';
 import type { FinishReason, GatewayError, TokenUsage } from '../ir.ts';
+import type { RequestEcho } from './request-echo.ts';
 
 /** Clock and id source, injectable so tests can pin them. */
 export interface ResponsesEnvironment {
@@ -77,10 +77,18 @@ export interface ResponseObject {
   background: false;
   error: { code: string; message: string } | null;
   incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
+  instructions: RequestEcho['instructions'];
+  max_output_tokens: RequestEcho['max_output_tokens'];
   model: string;
   output: OutputItem[];
+  parallel_tool_calls: RequestEcho['parallel_tool_calls'];
   /** Nothing is stored: previous_response_id cannot refer to this reply. */
   store: false;
+  temperature: RequestEcho['temperature'];
+  tool_choice: RequestEcho['tool_choice'];
+  tools: RequestEcho['tools'];
+  top_p: RequestEcho['top_p'];
+  /** null until the reply ends, as the API sends it on response.created. */
   usage: WireUsage | null;
   metadata: Record<string, never>;
 }
@@ -131,6 +139,7 @@ export function responseObject(fields: {
   id: string;
   createdAt: number;
   model: string;
+  echo: RequestEcho;
   status: ResponseStatus;
   output: OutputItem[];
   usage?: TokenUsage | undefined;
@@ -145,9 +154,16 @@ export function responseObject(fields: {
     background: false,
     error: fields.error ?? null,
     incomplete_details: fields.incompleteDetails ?? null,
+    instructions: fields.echo.instructions,
+    max_output_tokens: fields.echo.max_output_tokens,
     model: fields.model,
     output: fields.output,
+    parallel_tool_calls: fields.echo.parallel_tool_calls,
     store: false,
+    temperature: fields.echo.temperature,
+    tool_choice: fields.echo.tool_choice,
+    tools: fields.echo.tools,
+    top_p: fields.echo.top_p,
     usage: fields.usage ? wireUsage(fields.usage) : null,
     metadata: {},
   };

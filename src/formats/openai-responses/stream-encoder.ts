@@ -18,6 +18,7 @@ import type {
   FunctionCallItem, ItemStatus, MessageItem, OutputItem, OutputText, ReasoningItem, ResponseObject, ResponsesEnvironment,
   SummaryText,
 } from './response-object.ts';
+import type { RequestEcho } from './request-echo.ts';
 
 interface OpenMessage { kind: 'message'; outputIndex: number; item: MessageItem; part: OutputText }
 interface OpenReasoning { kind: 'reasoning'; outputIndex: number; item: ReasoningItem; part: SummaryText | undefined }
@@ -26,6 +27,7 @@ interface OpenCall { outputIndex: number; item: FunctionCallItem }
 export class ResponsesStreamEncoder implements StreamEncoder {
   private readonly model: string;
   private readonly environment: ResponsesEnvironment;
+  private readonly echo: RequestEcho;
   private sequence = 0;
   private id: string | undefined;
   private createdAt = 0;
@@ -38,9 +40,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   /** True once a terminal event went out: nothing may follow it. */
   private terminated = false;
 
-  constructor(model: string, environment: ResponsesEnvironment) {
+  constructor(model: string, environment: ResponsesEnvironment, echo: RequestEcho) {
     this.model = model;
     this.environment = environment;
+    this.echo = echo;
   }
 
   encode(event: StreamEvent): string {
@@ -231,7 +234,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     error?: ResponseObject['error'];
     incompleteDetails?: ResponseObject['incomplete_details'];
   }): ResponseObject {
-    return responseObject({ id: this.id ?? '', createdAt: this.createdAt, model: this.model, status, ...fields });
+    return responseObject({ id: this.id ?? '', createdAt: this.createdAt, model: this.model, echo: this.echo, status, ...fields });
   }
 
   private send(type: string, payload: Record<string, unknown>): string {

@@ -28,8 +28,11 @@ const ADDED_SINCE_CAPTURE: Record<string, string[]> = { 'response.function_call_
 /** encrypted_content arrives with the reasoning's end from upstreams such as
  *  Anthropic, so the gateway sends it on output_item.done only. */
 const OPTIONAL_ADDED_ITEM_FIELDS = new Set(['encrypted_content']);
-/** Request echo fields the codec cannot see (it is given the reply only). */
-const CORE_RESPONSE_FIELDS = ['id', 'object', 'created_at', 'status', 'error', 'incomplete_details', 'model', 'output', 'usage', 'metadata'];
+/** The response fields the gateway sends on every event that carries one: the reply's own and the request echo. */
+const CORE_RESPONSE_FIELDS = [
+  'id', 'object', 'created_at', 'status', 'error', 'incomplete_details', 'model', 'output', 'usage', 'metadata',
+  'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'temperature', 'top_p', 'max_output_tokens',
+];
 
 function keys(value: unknown, optional: Set<string> = new Set()): string[] {
   return Object.keys(value as object).filter((key) => !optional.has(key)).sort();
