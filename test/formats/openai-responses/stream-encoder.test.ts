@@ -22,8 +22,8 @@ const usage = { input: 10, output: 5, cached: 0, cacheWrite: 0, reasoning: 0 };
 
 /** Fields the real API sends that the gateway cannot know or need not send. */
 const OPTIONAL_EVENT_FIELDS = new Set(['obfuscation']);
-/** The captures predate fields OpenAI's published schema has since made required:
- *  the gateway sends them, the captures lack them. */
+/** The captures predate fields OpenAI's published schema has since made required
+ *  (test/fixtures/schemas/openai/replies.yaml): the gateway sends them, the captures lack them. */
 const ADDED_SINCE_CAPTURE: Record<string, string[]> = { 'response.function_call_arguments.done': ['name'] };
 /** encrypted_content arrives with the reasoning's end from upstreams such as
  *  Anthropic, so the gateway sends it on output_item.done only. */
