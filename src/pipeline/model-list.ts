@@ -26,11 +26,19 @@ const createdAt = new Date(created * 1000).toISOString();
 /**
  * One model object both SDKs read: OpenAI's `id`, `object`, `created`,
  * `owned_by` (the provider for provider/model ids, "switchyard" for groups)
- * and Anthropic's `type`, `display_name`, `created_at`.
+ * and Anthropic's ModelInfo (`type`, `display_name`, `created_at`,
+ * `lifecycle`; the fields a gateway cannot know are null, `max_tokens` is the
+ * first member's max_output_tokens when declared).
  */
 export function modelEntry(model: ListedModel): Record<string, unknown> {
-  const owner = model.route.kind === 'model' ? model.route.tiers[0]?.[0]?.provider.name ?? 'switchyard' : 'switchyard';
-  return { id: model.id, object: 'model', created, owned_by: owner, type: 'model', display_name: model.id, created_at: createdAt };
+  const first = model.route.tiers[0]?.[0];
+  const owner = model.route.kind === 'model' ? first?.provider.name ?? 'switchyard' : 'switchyard';
+  return {
+    id: model.id, object: 'model', created, owned_by: owner,
+    type: 'model', display_name: model.id, created_at: createdAt, lifecycle: 'active',
+    capabilities: null, deprecated_at: null, retires_at: null, line: null, max_input_tokens: null,
+    max_tokens: first?.model.fit.maxOutputTokens ?? null,
+  };
 }
 
 /** GET /v1/models: OpenAI's list, with the paging fields Anthropic's list has (everything on one page). */

@@ -93,6 +93,7 @@ describe('client surface: Ollama extras, model lists, embeddings', () => {
     const page = await anthropic.models.list();
     expect(page.data.map((m) => [m.id, m.display_name, m.type])).to.deep.equal([['vectors', 'vectors', 'model'], ['demo/echo', 'demo/echo', 'model'], ['emb/o4-mini', 'emb/o4-mini', 'model']]);
     expect(page.data[0]!.created_at).to.match(/^\d{4}-\d{2}-\d{2}T/);
+    expect(page.data[0]!.lifecycle).to.equal('active');
     expect(page.has_more).to.equal(false);
   });
 
