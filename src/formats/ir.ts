@@ -70,6 +70,8 @@ export interface ChatRequest {
   /** The caller asked for token usage at the end of its stream (OpenAI
    *  `stream_options.include_usage`); pass it to createStreamEncoder. */
   includeUsage?: boolean;
+  /** What the decoder left out because no upstream can take it (e.g. `tools:web_search`); for x-switchyard-dropped. */
+  dropped?: string[];
   /** OpenAI `user` / Anthropic metadata.user_id: used by sticky routing. */
   user?: string;
   /** Reasoning effort or budget where the caller asked for one. */

@@ -235,7 +235,7 @@ async function attemptAll(
         if (!ir) {
           checkNesting(body, 'request body');
           ir = route.codec!.decodeRequest(body);
-          untranslated = untranslatedFields(route.codec!.protocol, body);
+          untranslated = [...untranslatedFields(route.codec!.protocol, body), ...(ir.dropped ?? [])];
         }
         const fitted = fitToModel(ir, member.model.fit);
         const codec = upstreamCodecFor(upstreamProtocol(member.provider.type));

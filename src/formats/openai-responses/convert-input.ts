@@ -7,26 +7,31 @@ import { FormatError } from '../codec.ts';
 import type { ContentPart, ImageSource, Message } from '../ir.ts';
 import { isRecord, readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
+import { CUSTOM_INPUT } from './convert-tools.ts';
+import { flatName, TOOL_SEARCH_NAME } from './tool-names.ts';
 
 export interface ConvertedInput {
   /** Text of system/developer messages found in `input`, in order. */
   system: string[];
   messages: Message[];
+  /** Tools that input items add: `additional_tools`, and the tools a tool_search loaded. */
+  toolLists: { where: string; tools: unknown }[];
 }
 
 export function convertInput(input: unknown): ConvertedInput {
   if (typeof input === 'string') {
-    return { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: input }] }] };
+    return { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: input }] }], toolLists: [] };
   }
   const items = readArray(input, 'input');
   const converter = new InputConverter();
   items.forEach((item, index) => converter.add(readRecord(item, `input[${index}]`), `input[${index}]`));
-  return { system: converter.system, messages: converter.messages };
+  return { system: converter.system, messages: converter.messages, toolLists: converter.toolLists };
 }
 
 class InputConverter {
   readonly system: string[] = [];
   readonly messages: Message[] = [];
+  readonly toolLists: { where: string; tools: unknown }[] = [];
   private readonly calls = new Set<string>();
 
   add(item: JsonObject, where: string): void {
@@ -40,7 +45,29 @@ class InputConverter {
         this.addFunctionCall(item, where);
         return;
       case 'function_call_output':
+      case 'custom_tool_call_output':
         this.addFunctionCallOutput(item, where);
+        return;
+      case 'custom_tool_call':
+        // A freeform call travels upstream as its function of one string (convert-tools.ts).
+        this.addCall(item, where, readString(item, 'name', where), JSON.stringify({ [CUSTOM_INPUT]: readString(item, 'input', where) }));
+        return;
+      case 'tool_search_call':
+        this.addCall(item, where, TOOL_SEARCH_NAME, argumentsText(item.arguments));
+        return;
+      case 'tool_search_output':
+        // What the search found: the model sees it as the call's result, and the tools become callable.
+        this.toolLists.push({ where: `${where}.tools`, tools: item.tools ?? [] });
+        this.addToolResult(readString(item, 'call_id', where), where, JSON.stringify(item.tools ?? []));
+        return;
+      case 'additional_tools':
+        this.toolLists.push({ where: `${where}.tools`, tools: item.tools });
+        return;
+      case 'web_search_call':
+      case 'image_generation_call':
+      case 'file_search_call':
+      case 'code_interpreter_call':
+        // A hosted tool ran at OpenAI earlier in the conversation; its result is in the messages that follow.
         return;
       case 'reasoning':
         this.addReasoning(item, where);
@@ -73,23 +100,29 @@ class InputConverter {
   }
 
   private addFunctionCall(item: JsonObject, where: string): void {
+    const namespace = readOptionalString(item, 'namespace', where);
+    this.addCall(item, where, flatName(namespace, readString(item, 'name', where)), argumentsText(item.arguments));
+  }
+
+  private addCall(item: JsonObject, where: string, name: string, args: string): void {
     const callId = readString(item, 'call_id', where);
-    const name = readString(item, 'name', where);
-    const args = item.arguments;
-    const argumentsText = typeof args === 'string' ? args : args === undefined ? '{}' : JSON.stringify(args);
     this.calls.add(callId);
-    this.assistantTurn().push({ type: 'tool_call', id: callId, name, arguments: argumentsText });
+    this.assistantTurn().push({ type: 'tool_call', id: callId, name, arguments: args });
   }
 
   private addFunctionCallOutput(item: JsonObject, where: string): void {
     const callId = readString(item, 'call_id', where);
-    if (!this.calls.has(callId)) {
-      throw new FormatError(`${where}: function_call_output for call_id '${callId}' has no matching function_call earlier in input`);
-    }
     const output = item.output;
     const content: string | ContentPart[] = typeof output === 'string'
       ? output
       : contentParts(output, `${where}.output`, 'user');
+    this.addToolResult(callId, where, content);
+  }
+
+  private addToolResult(callId: string, where: string, content: string | ContentPart[]): void {
+    if (!this.calls.has(callId)) {
+      throw new FormatError(`${where}: the output for call_id '${callId}' has no matching call earlier in input`);
+    }
     this.messages.push({ role: 'tool', content: [{ type: 'tool_result', toolCallId: callId, content }] });
   }
 
@@ -112,6 +145,10 @@ class InputConverter {
     this.messages.push(message);
     return message.content;
   }
+}
+
+function argumentsText(args: unknown): string {
+  return typeof args === 'string' ? args : args === undefined || args === null ? '{}' : JSON.stringify(args);
 }
 
 function systemText(content: unknown, where: string): string {

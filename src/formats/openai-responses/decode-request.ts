@@ -34,8 +34,10 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
     messages: input.messages,
     stream: readOptionalBoolean(request, 'stream', 'request') ?? false,
   };
-  const tools = convertTools(request.tools);
-  if (tools !== undefined && tools.length > 0) decoded.tools = tools;
+  const dropped: string[] = [];
+  const tools = convertTools([{ where: 'tools', tools: request.tools }, ...input.toolLists], dropped);
+  if (tools.length > 0) decoded.tools = tools;
+  if (dropped.length > 0) decoded.dropped = dropped;
   const toolChoice = convertToolChoice(request.tool_choice);
   if (toolChoice !== undefined) decoded.toolChoice = toolChoice;
   const parallel = readOptionalBoolean(request, 'parallel_tool_calls', 'request');

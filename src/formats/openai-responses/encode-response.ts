@@ -6,8 +6,12 @@ import {
 } from './response-object.ts';
 import type { OutputItem, ResponseObject, ResponsesEnvironment } from './response-object.ts';
 import type { RequestEcho } from './request-echo.ts';
+import { callItem } from './call-item.ts';
+import { ToolNames } from './tool-names.ts';
 
-export function encodeResponsesReply(response: ChatResponse, model: string, environment: ResponsesEnvironment, echo: RequestEcho): ResponseObject {
+export function encodeResponsesReply(
+  response: ChatResponse, model: string, environment: ResponsesEnvironment, echo: RequestEcho, names: ToolNames = new ToolNames(),
+): ResponseObject {
   const output: OutputItem[] = [];
   for (const part of response.content) {
     const last = output.at(-1);
@@ -32,10 +36,7 @@ export function encodeResponsesReply(response: ChatResponse, model: string, envi
         break;
       }
       case 'tool_call':
-        output.push({
-          id: itemId('fc', environment), type: 'function_call', status: 'completed',
-          arguments: part.arguments, call_id: part.id, name: part.name,
-        });
+        output.push(callItem(names.shapeOf(part.name), part.id, part.arguments, 'completed', environment));
         break;
       default:
         // Images and tool results never appear in a model's reply.

@@ -12,6 +12,7 @@ import type { RequestEcho } from './request-echo.ts';
 import { defaultEnvironment } from './response-object.ts';
 import type { ResponsesEnvironment } from './response-object.ts';
 import { ResponsesStreamEncoder } from './stream-encoder.ts';
+import { ToolNames, toolNamesOf } from './tool-names.ts';
 
 export type { ResponsesEnvironment } from './response-object.ts';
 
@@ -20,22 +21,23 @@ export function encodeResponsesError(error: GatewayError): { error: { message: s
   return { error: { message: error.message, type: error.type, code: error.code ?? null, param: null } };
 }
 
-function responsesCodec(env: ResponsesEnvironment, echo: RequestEcho): InboundCodec {
+function responsesCodec(env: ResponsesEnvironment, echo: RequestEcho, names: ToolNames): InboundCodec {
   return {
     protocol: 'openai-responses',
     decodeRequest: decodeResponsesRequest,
-    encodeResponse: (response, model) => encodeResponsesReply(response, model, env, echo),
+    encodeResponse: (response, model) => encodeResponsesReply(response, model, env, echo, names),
     // Usage always rides on response.completed, so includeUsage changes nothing here.
-    createStreamEncoder: (model) => new ResponsesStreamEncoder(model, env, echo),
+    createStreamEncoder: (model) => new ResponsesStreamEncoder(model, env, echo, names),
     encodeError: encodeResponsesError,
     streamContentType: 'text/event-stream',
-    forRequest: (body) => responsesCodec(env, requestEcho(body)),
+    // Bound per request: the reply repeats the request's parameters and returns calls in the shape of the tools offered.
+    forRequest: (body) => responsesCodec(env, requestEcho(body), toolNamesOf(body)),
   };
 }
 
 /** A codec with its own clock and id source (tests pin them). Unbound, replies echo the API's defaults. */
 export function createResponsesInbound(environment: Partial<ResponsesEnvironment> = {}): InboundCodec {
-  return responsesCodec({ ...defaultEnvironment, ...environment }, defaultEcho);
+  return responsesCodec({ ...defaultEnvironment, ...environment }, defaultEcho, new ToolNames());
 }
 
 export const responsesInbound: InboundCodec = createResponsesInbound();

@@ -41,7 +41,31 @@ export interface FunctionCallItem {
   arguments: string;
   call_id: string;
   name: string;
+  /** Set for a tool offered inside a `namespace` tool (tool-names.ts). */
+  namespace?: string;
 }
+
+/** A call to a `custom` (freeform) tool: its input is one string. */
+export interface CustomToolCallItem {
+  id: string;
+  type: 'custom_tool_call';
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  input: string;
+}
+
+/** A call to a client-executed tool_search tool. */
+export interface ToolSearchCallItem {
+  id: string;
+  type: 'tool_search_call';
+  status: ItemStatus;
+  call_id: string;
+  execution: 'client';
+  arguments: Record<string, unknown>;
+}
+
+export type CallItem = FunctionCallItem | CustomToolCallItem | ToolSearchCallItem;
 
 export interface SummaryText {
   type: 'summary_text';
@@ -57,7 +81,7 @@ export interface ReasoningItem {
   encrypted_content?: string;
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | CallItem | ReasoningItem;
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 
@@ -97,7 +121,7 @@ export function responseId(upstreamId: string | undefined, environment: Response
   return upstreamId?.startsWith('resp_') ? upstreamId : `resp_${environment.randomId()}`;
 }
 
-export function itemId(prefix: 'msg' | 'fc' | 'rs', environment: ResponsesEnvironment): string {
+export function itemId(prefix: 'msg' | 'fc' | 'ctc' | 'tsc' | 'rs', environment: ResponsesEnvironment): string {
   return `${prefix}_${environment.randomId()}`;
 }
 

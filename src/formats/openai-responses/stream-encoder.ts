@@ -7,6 +7,9 @@
 // Items open in the order the model produces them. Text and reasoning are one
 // item at a time; function calls stay open until something else starts or the
 // reply finishes, so their argument fragments always land on the right item.
+// A call to a custom tool or to tool_search (tool-names.ts) is announced when
+// it starts but its input can only be read once its arguments are whole: it
+// is written out (custom_tool_call_input.delta/.done) when the call closes.
 
 import type { StreamEncoder } from '../codec.ts';
 import { formatSse } from '../sse.ts';
@@ -15,19 +18,24 @@ import {
   failureCode, finalState, itemId, itemStatus, responseId, responseObject,
 } from './response-object.ts';
 import type {
-  FunctionCallItem, ItemStatus, MessageItem, OutputItem, OutputText, ReasoningItem, ResponseObject, ResponsesEnvironment,
+  ItemStatus, MessageItem, OutputItem, OutputText, ReasoningItem, ResponseObject, ResponsesEnvironment,
   SummaryText,
 } from './response-object.ts';
 import type { RequestEcho } from './request-echo.ts';
+import { callItem, customInput, parsedObject } from './call-item.ts';
+import type { CallItem } from './response-object.ts';
+import { ToolNames } from './tool-names.ts';
 
 interface OpenMessage { kind: 'message'; outputIndex: number; item: MessageItem; part: OutputText }
 interface OpenReasoning { kind: 'reasoning'; outputIndex: number; item: ReasoningItem; part: SummaryText | undefined }
-interface OpenCall { outputIndex: number; item: FunctionCallItem }
+/** `args` collects the upstream's argument text; a function_call item also shows it as it grows. */
+interface OpenCall { outputIndex: number; item: CallItem; args: string }
 
 export class ResponsesStreamEncoder implements StreamEncoder {
   private readonly model: string;
   private readonly environment: ResponsesEnvironment;
   private readonly echo: RequestEcho;
+  private readonly names: ToolNames;
   private sequence = 0;
   private id: string | undefined;
   private createdAt = 0;
@@ -40,10 +48,11 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   /** True once a terminal event went out: nothing may follow it. */
   private terminated = false;
 
-  constructor(model: string, environment: ResponsesEnvironment, echo: RequestEcho) {
+  constructor(model: string, environment: ResponsesEnvironment, echo: RequestEcho, names: ToolNames = new ToolNames()) {
     this.model = model;
     this.environment = environment;
     this.echo = echo;
+    this.names = names;
   }
 
   encode(event: StreamEvent): string {
@@ -151,10 +160,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private startCall(index: number, callId: string, name: string): string {
     let out = this.closeCurrent('completed');
     if (this.calls.has(index)) return out;
-    const item: FunctionCallItem = {
-      id: itemId('fc', this.environment), type: 'function_call', status: 'in_progress', arguments: '', call_id: callId, name,
-    };
-    const call: OpenCall = { outputIndex: this.output.length, item };
+    const item = callItem(this.names.shapeOf(name), callId, '', 'in_progress', this.environment);
+    const call: OpenCall = { outputIndex: this.output.length, item, args: '' };
     this.output.push(item);
     this.calls.set(index, call);
     out += this.send('response.output_item.added', { output_index: call.outputIndex, item: { ...item } });
@@ -166,7 +173,9 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     // A fragment for a call that never started cannot be placed; the IR
     // contract says tool_call_start always comes first.
     if (call === undefined || delta === '') return '';
-    call.item.arguments += delta;
+    call.args += delta;
+    if (call.item.type !== 'function_call') return '';
+    call.item.arguments = call.args;
     return this.send('response.function_call_arguments.delta', {
       item_id: call.item.id, output_index: call.outputIndex, delta,
     });
@@ -218,11 +227,19 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private closeCalls(status: (outputIndex: number) => ItemStatus): string {
     let out = '';
     for (const call of this.calls.values()) {
-      call.item.status = status(call.outputIndex);
-      out += this.send('response.function_call_arguments.done', {
-        item_id: call.item.id, output_index: call.outputIndex, name: call.item.name, arguments: call.item.arguments,
-      });
-      out += this.send('response.output_item.done', { output_index: call.outputIndex, item: call.item });
+      const item = call.item;
+      item.status = status(call.outputIndex);
+      const ids = { item_id: item.id, output_index: call.outputIndex };
+      if (item.type === 'function_call') {
+        out += this.send('response.function_call_arguments.done', { ...ids, name: item.name, arguments: item.arguments });
+      } else if (item.type === 'custom_tool_call') {
+        item.input = customInput(call.args);
+        if (item.input !== '') out += this.send('response.custom_tool_call_input.delta', { ...ids, delta: item.input });
+        out += this.send('response.custom_tool_call_input.done', { ...ids, input: item.input });
+      } else {
+        item.arguments = parsedObject(call.args) ?? {};
+      }
+      out += this.send('response.output_item.done', { output_index: call.outputIndex, item });
     }
     this.calls.clear();
     return out;
