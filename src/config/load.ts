@@ -2,12 +2,13 @@
 // read every *.yaml/*.yml under a folder (lexical path order) -> parse with
 // positions -> schema per file -> merge by entry name -> references ->
 // secrets -> compile into an immutable Snapshot. Every problem found is
-// returned as a positioned ConfigError; nothing is thrown for bad input.
+// returned as a positioned ConfigError (at most maxReportedErrors of them);
+// nothing is thrown for bad input.
 
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileSnapshot } from './compile.ts';
-import { formatConfigError, sortConfigErrors, type ConfigError } from './config-error.ts';
+import { formatConfigError, limitConfigErrors, maxReportedErrors, type ConfigError } from './config-error.ts';
 import { isMapping, mergeFiles, type CheckedFile, type MergedConfig } from './merge.ts';
 import { checkReferences } from './references.ts';
 import { checkSchema } from './schema-check.ts';
@@ -16,7 +17,7 @@ import type { Snapshot } from './snapshot.ts';
 import { folderVersion } from './version.ts';
 import { parseConfigText, type PathSegment } from './yaml-source.ts';
 
-export { formatConfigError, type ConfigError };
+export { formatConfigError, maxReportedErrors, type ConfigError };
 
 export interface LoadOptions {
   /** Require every ${ENV}/${file:...} reference to resolve (serve, reload). Without it they become placeholders. */
@@ -90,21 +91,21 @@ export async function loadConfig(dir: string, options: LoadOptions): Promise<Loa
       continue;
     }
     const parsed = parseConfigText(item.file, item.rel, text);
-    if (!parsed.ok) { errors.push(...parsed.errors); continue; }
+    if (!parsed.ok) { append(errors, parsed.errors); continue; }
     const schema = await checkSchema(parsed.parsed);
-    errors.push(...schema.errors);
+    append(errors, schema.errors);
     checked.push({ parsed: parsed.parsed, invalidPointers: schema.invalidPointers });
   }
 
   const { merged, errors: mergeErrors } = mergeFiles(checked);
-  errors.push(...mergeErrors);
-  errors.push(...checkReferences(merged));
+  append(errors, mergeErrors);
+  append(errors, checkReferences(merged));
   const summary = summarize(merged);
 
   const resolver = new SecretResolver(options.env ? { env: options.env } : {});
   const secrets = await resolveSecrets(merged, resolver, options.checkSecrets, errors);
 
-  if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors), summary };
+  if (errors.length > 0) return { ok: false, errors: limitConfigErrors(errors, shown), summary };
 
   const files = contents.filter((c) => c !== undefined);
   const secretFiles = [...resolver.files].sort();
@@ -116,6 +117,11 @@ export async function loadConfig(dir: string, options: LoadOptions): Promise<Loa
     secretFiles,
   });
   return { ok: true, snapshot, files: files.map((c) => c.file), summary, secretFiles };
+}
+
+/** `push(...items)` passes every item as an argument, and overflows the stack at ~100,000 errors. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** Formats a failed load for a log line or an exception message. */

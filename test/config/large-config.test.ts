@@ -1,13 +1,13 @@
 // Issue 13: a config of 20,000 entries took 40-60 s to load or reject, because
 // several steps compared every entry or error with every other. These tests
-// assert what a linear loader returns (counts, positions);
+// assert what a linear loader returns (counts, the error cap, positions);
 // the time itself is measured by `make bench-config`, not asserted here. The
 // mocha timeout is the only bound: ten times what a load takes on a 2-core VM.
 
 import { expect } from 'chai';
-import { formatConfigError, loadConfig, type LoadResult } from '../../src/config/load.ts';
+import { formatConfigError, loadConfig, maxReportedErrors, type LoadResult } from '../../src/config/load.ts';
 import { InvalidNodes } from '../../src/config/merge.ts';
-import { largeConfigSecretVariable, manyProviders, providerName } from '../support/large-config.ts';
+import { keyName, largeConfigSecretVariable, manyMisspeltKeys, manyProviders, providerName } from '../support/large-config.ts';
 import { configFolder, removeFolder } from './temp-folder.ts';
 
 const entries = 20_000;
@@ -37,6 +37,38 @@ describe('config load at scale (20,000 entries)', function () {
       // 20,000 model routes and the group; the key allowed "*" may use every one.
       expect(result.snapshot.routes.size).to.equal(entries + 1);
       expect(result.snapshot.keysByName.get('everything')!.allowedRoutes.size).to.equal(entries + 1);
+    });
+  });
+
+  describe('20,000 keys with a misspelt field', () => {
+    let dir: string;
+    let result: LoadResult;
+    before(async function () {
+      this.timeout(40_000);
+      dir = await configFolder(manyMisspeltKeys(entries));
+      dirs.push(dir);
+      result = await loadConfig(dir, { checkSecrets: false });
+    });
+
+    it(`reports the first ${maxReportedErrors} errors in file order, then one line counting the rest`, () => {
+      if (result.ok) return expect.fail('expected errors');
+      expect(result.errors).to.have.length(maxReportedErrors + 1);
+      // Two errors per key: 40,000 in all.
+      expect(formatConfigError(result.errors.at(-1)!)).to.equal(
+        `${dir}: and ${2 * entries - maxReportedErrors} more errors not listed (a load reports the first ${maxReportedErrors})`);
+      expect(result.summary).to.deep.equal({ providers: 1, groups: 0, policies: 0, keys: entries });
+    });
+
+    it('positions each error at its own key, however far down the file', () => {
+      if (result.ok) return expect.fail('expected errors');
+      const listed = result.errors.slice(0, maxReportedErrors).map(formatConfigError);
+      const typoColumn = `  ${keyName(0)}: { sha256: "${'0'.repeat(64)}", `.length + 1;
+      expect(listed.slice(0, 2)).to.deep.equal([
+        `${dir}/gateway.yaml:4:3: /keys/${keyName(0)}: missing required field "models"`,
+        `${dir}/gateway.yaml:4:${typoColumn}: /keys/${keyName(0)}/modles: unknown field; did you mean "models"?`,
+      ]);
+      const lastListed = maxReportedErrors / 2 - 1;
+      expect(listed.at(-1)).to.equal(`${dir}/gateway.yaml:${lastListed + 4}:${typoColumn}: /keys/${keyName(lastListed)}/modles: unknown field; did you mean "models"?`);
     });
   });
 
