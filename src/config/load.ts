@@ -6,11 +6,14 @@
 // (at most maxReportedErrors of them); nothing is thrown for bad input.
 //
 // Two halves: checkConfig (everything up to secrets) yields plain data, and
-// compileSnapshot turns that into the Snapshot, in slices of a few ms.
+// compileSnapshot turns that into the Snapshot. With `offThread` (reloads of a
+// serving gateway) the check runs on a worker thread and this thread only
+// compiles, in slices of a few ms, so serving never waits on a big config.
 // Every step is linear in the size of the folder.
 
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { checkOffThread, type WorkerLimits } from './check-off-thread.ts';
 import { compileSnapshot, type CheckedConfig } from './compile.ts';
 import { formatConfigError, limitConfigErrors, maxReportedErrors, type ConfigError } from './config-error.ts';
 import { isMapping, mergeFiles, type CheckedFile, type MergedConfig } from './merge.ts';
@@ -21,7 +24,7 @@ import type { Snapshot } from './snapshot.ts';
 import { folderVersion } from './version.ts';
 import { parseConfigText, type PathSegment } from './yaml-source.ts';
 
-export { formatConfigError, maxReportedErrors, type ConfigError };
+export { formatConfigError, maxReportedErrors, type ConfigError, type WorkerLimits };
 
 /**
  * The most bytes of YAML a config folder may hold, all files together: 8 MiB.
@@ -44,9 +47,20 @@ export interface LoadOptions {
   displayDir?: string;
   /** Environment for ${ENV} references; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Check on a worker thread (read, parse, schema, merge, references,
+   * secrets); this thread then only compiles, in slices of a few ms. For
+   * reloads while serving. A worker that crashes, runs out of memory or time,
+   * or is cancelled makes a failed load, never an exception.
+   */
+  offThread?: boolean;
+  /** The worker's bounds (time, heap); defaults in check-off-thread.ts. */
+  workerLimits?: WorkerLimits;
+  /** Stops an off-thread check at once (the watcher closing); the load then fails. */
+  signal?: AbortSignal;
 }
 
-/** The options the check half needs: plain data. */
+/** The options the check half needs: plain data, so they can cross to a worker. */
 export type CheckOptions = Pick<LoadOptions, 'checkSecrets' | 'version' | 'displayDir' | 'env'>;
 
 export interface ConfigSummary {
@@ -68,7 +82,7 @@ export type LoadResult =
     }
   | { ok: false; errors: ConfigError[]; summary?: ConfigSummary };
 
-/** A folder that passed every check, before compiling: plain data, without the parsed documents. */
+/** A folder that passed every check, before compiling: plain data (it may come from a worker). */
 export interface CheckedFolder {
   ok: true;
   config: CheckedConfig;
@@ -91,7 +105,9 @@ export async function loadConfig(dir: string, options: LoadOptions): Promise<Loa
     ...(options.displayDir !== undefined ? { displayDir: options.displayDir } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
   };
-  const checked = await checkConfig(dir, checkOptions);
+  const checked = options.offThread
+    ? await checkOffThread(dir, checkOptions, { ...(options.workerLimits ? { limits: options.workerLimits } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+    : await checkConfig(dir, checkOptions);
   if (!checked.ok) return checked;
   const { config, secrets, version, files, summary, secretFiles } = checked;
   const snapshot = await compileSnapshot(config, (text) => secrets.get(text) ?? text, {
