@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick soak clean
+.PHONY: all install build typecheck test validate run bench bench-quick bench-config soak clean
 
 all: build
 
@@ -39,6 +39,10 @@ bench: build
 
 bench-quick: build
 	node bench/run.ts --quick
+
+# Load time of a 20,000-entry config (valid, invalid) and /healthz latency while a running gateway hot-reloads it.
+bench-config: build
+	node bench/config-load.ts
 
 soak: build
 	node bench/soak.ts
