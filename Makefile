@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile soak clean
+.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config soak clean
 
 all: build
 
@@ -43,6 +43,10 @@ bench-quick: build
 # What a hostile upstream (a 300 MB reply, a 50 MB stream line) costs a real gateway process.
 bench-hostile: build
 	node bench/hostile-upstream.ts
+
+# Load time of a 20,000-entry config (valid, invalid) and /healthz latency while a running gateway hot-reloads it.
+bench-config: build
+	node bench/config-load.ts
 
 soak: build
 	node bench/soak.ts

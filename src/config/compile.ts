@@ -2,8 +2,11 @@
 // applied, policies resolved per group, routes built for every group and every
 // provider/model id, key wildcards expanded. Everything the request path needs
 // is computed here once per load, so a request never parses or merges anything.
+//
+// Compiling runs on the serving thread (a snapshot cannot cross threads), so it
+// checks a TimeSlicer after every entry and model and yields when a slice is
+// used up: a config of 20,000 entries compiles without holding requests.
 
-import type { Entry, MergedConfig } from './merge.ts';
 import { CredentialRedactor } from '../telemetry/credential-redactor.ts';
 import type { RawGroup, RawKey, RawModel, RawPolicy, RawProvider, RawSettings } from './raw-config.ts';
 import { reasonsByName } from './model-capabilities.ts';
@@ -11,7 +14,20 @@ import { splitTarget } from './references.ts';
 import type {
   ClientKey, Member, ModelSpec, Policy, ProviderSpec, ProviderType, Route, Settings, Snapshot,
 } from './snapshot.ts';
+import { TimeSlicer } from './time-slicer.ts';
 import { parseByteSize, parseExpires } from './values.ts';
+
+/**
+ * What compiling needs: each section's entries by name, in load order, after
+ * every check passed. Plain data, so it can come from a worker thread.
+ */
+export interface CheckedConfig {
+  settings?: RawSettings;
+  providers: Map<string, RawProvider>;
+  groups: Map<string, RawGroup>;
+  policies: Map<string, RawPolicy>;
+  keys: Map<string, RawKey>;
+}
 
 export interface SnapshotMeta {
   version: string;
@@ -42,39 +58,51 @@ export const builtinPolicy: RawPolicy = {
   failure_keywords: ['insufficient_quota'],
 };
 
-export function compileSnapshot(merged: MergedConfig, secret: SecretLookup, meta: SnapshotMeta): Snapshot {
-  const settings = compileSettings(merged.settings?.value ?? {}, secret);
+export async function compileSnapshot(config: CheckedConfig, secret: SecretLookup, meta: SnapshotMeta, slicer = new TimeSlicer()): Promise<Snapshot> {
+  const settings = compileSettings(config.settings ?? {}, secret);
 
   const providers = new Map<string, ProviderSpec>();
   const credentials: string[] = [];
-  for (const entry of merged.providers.values()) {
-    const provider = compileProvider(entry.name, entry.value, secret);
-    providers.set(entry.name, provider);
+  for (const [name, raw] of config.providers) {
+    const provider = await compileProvider(name, raw, secret, slicer);
+    providers.set(name, provider);
     credentials.push(...provider.credentials);
     // Header values that came from a reference are secrets; literal ones (a beta flag) are not.
-    for (const [header, raw] of Object.entries(entry.value.headers ?? {})) if (raw.includes('${')) credentials.push(provider.headers[header]!);
+    for (const [header, value] of Object.entries(raw.headers ?? {})) if (value.includes('${')) credentials.push(provider.headers[header]!);
+    if (slicer.due()) await slicer.next();
   }
 
   const policies = new Map<string, Policy>();
-  for (const entry of merged.policies.values()) policies.set(entry.name, compilePolicy(entry.name, entry.value));
+  for (const [name, raw] of config.policies) policies.set(name, compilePolicy(name, raw));
   if (!policies.has('default')) policies.set('default', compilePolicy('default', {}));
   const defaultPolicy = policies.get('default')!;
 
   const routes = new Map<string, Route>();
-  for (const entry of merged.groups.values()) routes.set(entry.name, compileGroup(entry, providers, policies, defaultPolicy));
+  for (const [name, raw] of config.groups) {
+    routes.set(name, compileGroup(name, raw, providers, policies, defaultPolicy));
+    if (slicer.due()) await slicer.next();
+  }
   for (const provider of providers.values()) {
     for (const model of provider.models.values()) {
       const member: Member = freeze({ target: model.id, provider, model, priority: 1, weight: 1 });
       routes.set(model.id, freeze({ name: model.id, kind: 'model', strategy: 'failover', policy: defaultPolicy, tiers: freeze([freeze([member])]), drained: freeze([]) }));
+      if (slicer.due()) await slicer.next();
     }
   }
 
   const keysByName = new Map<string, ClientKey>();
   const keysByHash = new Map<string, ClientKey>();
-  for (const entry of merged.keys.values()) {
-    const key = compileKey(entry.name, entry.value, routes, providers);
+  // Keys with the same `models` list share one frozen set: 20,000 keys allowed
+  // "*" would otherwise each hold every route, quadratic in time and memory.
+  const allowedSets = new Map<string, ReadonlySet<string>>();
+  for (const [name, raw] of config.keys) {
+    const id = JSON.stringify(raw.models);
+    let allowed = allowedSets.get(id);
+    if (!allowed) allowedSets.set(id, allowed = await expandRoutePatterns(raw.models, routes, providers, slicer));
+    const key = compileKey(name, raw, allowed);
     keysByName.set(key.name, key);
     keysByHash.set(key.sha256, key);
+    if (slicer.due()) await slicer.next();
   }
 
   return freeze({
@@ -116,9 +144,12 @@ function compileSettings(s: RawSettings, secret: SecretLookup): Settings {
   });
 }
 
-function compileProvider(name: string, p: RawProvider, secret: SecretLookup): ProviderSpec {
+async function compileProvider(name: string, p: RawProvider, secret: SecretLookup, slicer: TimeSlicer): Promise<ProviderSpec> {
   const models = new Map<string, ModelSpec>();
-  for (const [modelName, raw] of Object.entries(p.models)) models.set(modelName, compileModel(name, p.type, modelName, raw ?? {}));
+  for (const [modelName, raw] of Object.entries(p.models)) {
+    models.set(modelName, compileModel(name, p.type, modelName, raw ?? {}));
+    if (slicer.due()) await slicer.next();
+  }
   const headers: Record<string, string> = {};
   for (const [header, value] of Object.entries(p.headers ?? {})) headers[header] = secret(value);
   const baseUrl = (p.base_url ?? (p.type === 'mock' ? '' : defaultBaseUrls[p.type] ?? '')).replace(/\/+$/, '');
@@ -192,8 +223,7 @@ export function compilePolicy(name: string, p: RawPolicy): Policy {
   });
 }
 
-function compileGroup(entry: Entry<RawGroup>, providers: ReadonlyMap<string, ProviderSpec>, policies: ReadonlyMap<string, Policy>, defaultPolicy: Policy): Route {
-  const g = entry.value;
+function compileGroup(name: string, g: RawGroup, providers: ReadonlyMap<string, ProviderSpec>, policies: ReadonlyMap<string, Policy>, defaultPolicy: Policy): Route {
   const members: Member[] = g.members.map((m) => {
     const { provider: providerName, model: modelName } = splitTarget(m.target);
     const provider = providers.get(providerName)!;
@@ -205,7 +235,7 @@ function compileGroup(entry: Entry<RawGroup>, providers: ReadonlyMap<string, Pro
   const priorities = [...new Set(serving.map((m) => m.priority))].sort((a, b) => a - b);
   const tiers = priorities.map((p) => freeze(serving.filter((m) => m.priority === p)));
   return freeze({
-    name: entry.name,
+    name,
     kind: 'group',
     strategy: g.strategy ?? 'failover',
     policy: (g.policy !== undefined ? policies.get(g.policy) : undefined) ?? defaultPolicy,
@@ -214,7 +244,7 @@ function compileGroup(entry: Entry<RawGroup>, providers: ReadonlyMap<string, Pro
   });
 }
 
-function compileKey(name: string, k: RawKey, routes: ReadonlyMap<string, Route>, providers: ReadonlyMap<string, ProviderSpec>): ClientKey {
+function compileKey(name: string, k: RawKey, allowedRoutes: ReadonlySet<string>): ClientKey {
   const expiresAt = k.expires !== undefined ? parseExpires(k.expires) : undefined;
   const metadata: Record<string, string | number | boolean> = { ...(k.metadata ?? {}) };
   return freeze({
@@ -222,7 +252,7 @@ function compileKey(name: string, k: RawKey, routes: ReadonlyMap<string, Route>,
     sha256: k.sha256.toLowerCase(),
     disabled: k.disabled ?? false,
     ...(expiresAt !== undefined ? { expiresAt } : {}),
-    allowedRoutes: readonlySet(expandRoutePatterns(k.models, routes, providers)),
+    allowedRoutes,
     limits: freeze({
       ...(k.limits?.rpm !== undefined ? { rpm: k.limits.rpm } : {}),
       ...(k.limits?.tpm !== undefined ? { tpm: k.limits.tpm } : {}),
@@ -234,12 +264,18 @@ function compileKey(name: string, k: RawKey, routes: ReadonlyMap<string, Route>,
   });
 }
 
-/** `*` = every route; `p/*` = every model id of provider p; anything else names one route. */
-export function expandRoutePatterns(patterns: readonly string[], routes: ReadonlyMap<string, Route>, providers: ReadonlyMap<string, ProviderSpec>): string[] {
+/**
+ * `*` = every route; `p/*` = every model id of provider p; anything else names
+ * one route. Only ever asked `has` (never listed in order), so it is not sorted.
+ */
+export async function expandRoutePatterns(patterns: readonly string[], routes: ReadonlyMap<string, Route>, providers: ReadonlyMap<string, ProviderSpec>, slicer: TimeSlicer): Promise<ReadonlySet<string>> {
   const allowed = new Set<string>();
   for (const pattern of patterns) {
     if (pattern === '*') {
-      for (const name of routes.keys()) allowed.add(name);
+      for (const name of routes.keys()) {
+        allowed.add(name);
+        if (slicer.due()) await slicer.next();
+      }
     } else if (pattern.endsWith('/*')) {
       const provider = providers.get(pattern.slice(0, -2));
       for (const model of provider?.models.values() ?? []) allowed.add(model.id);
@@ -247,7 +283,7 @@ export function expandRoutePatterns(patterns: readonly string[], routes: Readonl
       allowed.add(pattern);
     }
   }
-  return [...allowed].sort();
+  return sealSet(allowed);
 }
 
 function freeze<T>(value: T): T {
@@ -258,14 +294,17 @@ function refuse(): never {
   throw new TypeError('the config snapshot is read-only');
 }
 
+/** Seals a map built here (no copy: 20,000 routes would be copied on the serving thread). */
 function readonlyMap<K, V>(map: Map<K, V>): ReadonlyMap<K, V> {
-  const m = new Map(map);
-  Object.defineProperties(m, { set: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
-  return Object.freeze(m);
+  Object.defineProperties(map, { set: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
+  return Object.freeze(map);
 }
 
 function readonlySet<T>(values: Iterable<T>): ReadonlySet<T> {
-  const s = new Set(values);
-  Object.defineProperties(s, { add: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
-  return Object.freeze(s);
+  return sealSet(new Set(values));
+}
+
+function sealSet<T>(set: Set<T>): ReadonlySet<T> {
+  Object.defineProperties(set, { add: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
+  return Object.freeze(set);
 }

@@ -31,6 +31,24 @@ export function sortConfigErrors(errors: readonly ConfigError[]): ConfigError[] 
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col);
 }
 
+/**
+ * How many errors a load reports at most. A broken generator can produce a
+ * folder with 100,000 errors; printing, logging and keeping them all costs
+ * more than it helps. The first ones (in file and position order) are kept,
+ * and one more line says how many were left out.
+ */
+export const maxReportedErrors = 1000;
+
+/** Sorted, unique errors cut to `limit`, plus one line on `where` (the folder) counting the rest. */
+export function limitConfigErrors(errors: readonly ConfigError[], where: string, limit = maxReportedErrors): ConfigError[] {
+  const sorted = sortConfigErrors(errors);
+  if (sorted.length <= limit) return sorted;
+  const more = sorted.length - limit;
+  sorted.length = limit;
+  sorted.push({ file: where, line: 0, col: 0, message: `and ${more} more error${more === 1 ? '' : 's'} not listed (a load reports the first ${limit})` });
+  return sorted;
+}
+
 /** Escapes one JSON-pointer segment (RFC 6901). */
 export function escapePointerSegment(segment: string | number): string {
   return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');

@@ -1,7 +1,9 @@
 // Serving config from a git branch: clone once, then fetch on an interval; a
 // new commit is checked out, loaded in full and swapped in only when valid.
 // The config version is the commit sha. A broken commit keeps the last good
-// one serving and is not retried until a newer commit arrives.
+// one serving and is not retried until a newer commit arrives. Each commit is
+// checked on a worker thread (loadConfig's `offThread`), so serving goes on
+// undisturbed while a big config is parsed.
 //
 // Private repositories: SSH through the operator's GIT_SSH_COMMAND (e.g. a
 // mounted deploy key), or HTTPS with a token in SWITCHYARD_GIT_TOKEN, handed
@@ -15,7 +17,7 @@ import { log, redact } from '../telemetry/logger.ts';
 import { formatConfigError } from './config-error.ts';
 import { loadConfig } from './load.ts';
 import type { ConfigStore } from './store.ts';
-import { callHook, type ReloadHooks } from './watch.ts';
+import { callHook, logRejection, type ReloadHooks } from './watch.ts';
 
 export interface GitSyncOptions {
   url: string;
@@ -82,8 +84,10 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
   const branch = options.branch ?? (await repo.revparse(['--abbrev-ref', 'HEAD'])).trim();
   const configDir = join(checkout, subPath);
 
+  // Stopping cancels a check in progress instead of waiting for it.
+  const stopping = new AbortController();
   const load = (sha: string) => loadConfig(configDir, {
-    checkSecrets: true, source: 'git', version: sha, origin, displayDir: subPath, env: processEnv,
+    checkSecrets: true, source: 'git', version: sha, origin, displayDir: subPath, env: processEnv, offThread: true, signal: stopping.signal,
   });
 
   let current = (await repo.revparse(['HEAD'])).trim();
@@ -126,7 +130,7 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
     } else {
       rejected = head;
       const lines = result.errors.map(formatConfigError);
-      for (const line of lines) log.error('config reload rejected; the last good commit keeps serving', { source: 'git', version: head, error: line });
+      await logRejection(lines, { source: 'git', version: head }, 'config reload rejected; the last good commit keeps serving');
       store.recordReload({ at: new Date(), source: 'git', ok: false, errors: lines, version: head });
       callHook(hooks, 'git', false, undefined, result.errors);
     }
@@ -150,6 +154,7 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
     get version() { return current; },
     async stop() {
       stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await chain;
     },

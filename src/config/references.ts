@@ -99,7 +99,7 @@ function checkGroup(merged: MergedConfig, entry: Entry<RawGroup>, errors: Config
     if (!p) {
       at(['members', i, 'target'], `unknown provider "${provider}"${known(merged.providers)}`);
     } else if (isRecord(p.value) && isRecord(p.value.models) && !Object.hasOwn(p.value.models, model)) {
-      at(['members', i, 'target'], `provider "${provider}" has no model "${model}"; it lists: ${Object.keys(p.value.models).join(', ')}`);
+      at(['members', i, 'target'], `provider "${provider}" has no model "${model}"; it lists: ${listModels(p.value.models)}`);
     }
     const first = seen.get(member.target);
     if (first !== undefined) at(['members', i, 'target'], `"${member.target}" is already member ${first} of this group; a member is tried at most once`);
@@ -145,13 +145,24 @@ function routePatternProblem(merged: MergedConfig, item: string): string | undef
   if (!p) return `unknown provider "${provider}"${known(merged.providers)}`;
   if (model === '*') return undefined;
   if (isRecord(p.value) && isRecord(p.value.models) && !Object.hasOwn(p.value.models, model)) {
-    return `provider "${provider}" has no model "${model}"; it lists: ${Object.keys(p.value.models).join(', ')}`;
+    return `provider "${provider}" has no model "${model}"; it lists: ${listModels(p.value.models)}`;
   }
   return undefined;
 }
 
+/** The names to suggest, only when there are few: listing thousands in every error would make reporting quadratic. */
 function known(entries: ReadonlyMap<string, unknown>): string {
   if (entries.size === 0) return ' (none defined)';
-  const names = [...entries.keys()];
-  return names.length <= 10 ? ` (known: ${names.join(', ')})` : '';
+  return entries.size <= 10 ? ` (known: ${[...entries.keys()].join(', ')})` : '';
+}
+
+/** A provider's model names for an error: the first ten, then an ellipsis (a provider may list thousands). */
+function listModels(models: Record<string, unknown>): string {
+  const names: string[] = [];
+  for (const name in models) {
+    if (!Object.hasOwn(models, name)) continue;
+    if (names.length === 10) return `${names.join(', ')}, ...`;
+    names.push(name);
+  }
+  return names.join(', ');
 }

@@ -2,6 +2,8 @@
 // debounced, the folder is loaded and checked in full, and only a good config
 // is swapped in (one reference, atomically). A bad change keeps the last good
 // snapshot serving; its errors are logged and reported through the hook.
+// The folder is checked on a worker thread (loadConfig's `offThread`), so a
+// reload of a big config does not hold requests or /healthz.
 
 import { watch } from 'chokidar';
 import { log } from '../telemetry/logger.ts';
@@ -9,6 +11,7 @@ import { formatConfigError, type ConfigError } from './config-error.ts';
 import { loadConfig } from './load.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { ConfigStore } from './store.ts';
+import { TimeSlicer } from './time-slicer.ts';
 
 export interface ReloadHooks {
   /** Called after every load attempt; the data path counts reload metrics here. */
@@ -40,6 +43,8 @@ export function watchConfigFolder(dir: string, store: ConfigStore, hooks: Reload
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
+  // Closing stops a check in progress instead of waiting for it.
+  const closing = new AbortController();
 
   /** Secret files referenced by ${file:...} trigger a reload too, so a rotated secret lands without a config edit. */
   function followSecrets(files: readonly string[] = []): void {
@@ -73,7 +78,9 @@ export function watchConfigFolder(dir: string, store: ConfigStore, hooks: Reload
   }
 
   async function reloadOnce(): Promise<void> {
-    const result = await loadConfig(dir, { checkSecrets: true, source: 'file', ...(options.env ? { env: options.env } : {}) });
+    const result = await loadConfig(dir, {
+      checkSecrets: true, source: 'file', offThread: true, signal: closing.signal, ...(options.env ? { env: options.env } : {}),
+    });
     if (closed) return;
     if (result.ok) {
       store.swap(result.snapshot);
@@ -83,7 +90,7 @@ export function watchConfigFolder(dir: string, store: ConfigStore, hooks: Reload
       callHook(hooks, 'file', true, result.snapshot);
     } else {
       const lines = result.errors.map(formatConfigError);
-      for (const line of lines) log.error('config reload rejected; the last good config keeps serving', { source: 'file', error: line });
+      await logRejection(lines, { source: 'file' }, 'config reload rejected; the last good config keeps serving');
       store.recordReload({ at: new Date(), source: 'file', ok: false, errors: lines });
       callHook(hooks, 'file', false, undefined, result.errors);
     }
@@ -94,11 +101,21 @@ export function watchConfigFolder(dir: string, store: ConfigStore, hooks: Reload
     reloadNow,
     async close() {
       closed = true;
+      closing.abort();
       clearTimeout(timer);
       await watcher.close();
       await running;
     },
   };
+}
+
+/** One log line per error (up to 1,001 of them), in slices, so logging a rejection does not hold requests either. */
+export async function logRejection(lines: readonly string[], fields: Record<string, unknown>, message: string): Promise<void> {
+  const slicer = new TimeSlicer();
+  for (const line of lines) {
+    log.error(message, { ...fields, error: line });
+    if (slicer.due()) await slicer.next();
+  }
 }
 
 export function callHook(hooks: ReloadHooks, source: 'file' | 'git', ok: boolean, snapshot?: Snapshot, errors?: ConfigError[]): void {

@@ -1,8 +1,14 @@
 // One parsed config file: its YAML document with node positions kept, so any
 // later stage (schema, merge, references, secrets) can point an error at the
 // exact node by JSON-pointer path.
+//
+// Cost stays linear in the file: the yaml package's own duplicate-key check
+// compares each key with every earlier key of its mapping (quadratic: 20,000
+// entries took over a minute), so it is off and done here with one Set per
+// mapping; and a lookup by path finds a key through an index built once per
+// mapping, not by scanning its items for every error.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { toPointer, type ConfigError } from './config-error.ts';
 
 export type PathSegment = string | number;
@@ -27,15 +33,19 @@ export type ParseOutcome = { ok: true; parsed: ParsedFile } | { ok: false; error
 /** Parses one file's text; YAML syntax errors come back positioned, never thrown. */
 export function parseConfigText(file: string, relativePath: string, text: string): ParseOutcome {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
 
-  if (doc.errors.length > 0) {
+  const problems = [
+    ...doc.errors.map((err) => ({ offset: err.pos[0], message: err.message })),
+    ...duplicateKeys(doc.contents).map((offset) => ({ offset, message: 'Map keys must be unique' })),
+  ];
+  if (problems.length > 0) {
     // The parser's later complaints on a line it already rejected are echoes of the first.
     const byLine = new Map<number, ConfigError>();
-    for (const err of doc.errors) {
-      const { line, col } = position(err.pos[0]);
-      if (!byLine.has(line)) byLine.set(line, { file, line, col, message: `invalid YAML: ${firstLine(err.message)}` });
+    for (const problem of problems.sort((a, b) => a.offset - b.offset)) {
+      const { line, col } = position(problem.offset);
+      if (!byLine.has(line)) byLine.set(line, { file, line, col, message: `invalid YAML: ${firstLine(problem.message)}` });
     }
     return { ok: false, errors: [...byLine.values()] };
   }
@@ -60,6 +70,34 @@ export function parseConfigText(file: string, relativePath: string, text: string
   return { ok: true, parsed: { file, relativePath, value, errorAt } };
 }
 
+/**
+ * Offsets of every key repeated within its mapping, the same equality as the
+ * yaml package's own check (scalar keys by value; `<<` counts too), in one pass.
+ */
+function duplicateKeys(root: unknown): number[] {
+  const found: number[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (seen.has(pair.key.value)) found.push(rangeStart(pair.key) ?? 0);
+          else seen.add(pair.key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      // A single-pair mapping inside a flow sequence (`[a: 1]`).
+      stack.push(node.key, node.value);
+    }
+  }
+  return found;
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0]!.trim();
 }
@@ -76,7 +114,7 @@ function locate(doc: Document, path: readonly PathSegment[], at: 'key' | 'value'
     const segment = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      const pair = pairsByKey(node).get(String(segment));
       if (!pair) return offset;
       if (last && at === 'key') return rangeStart(pair.key) ?? offset;
       node = pair.value;
@@ -92,6 +130,22 @@ function locate(doc: Document, path: readonly PathSegment[], at: 'key' | 'value'
     }
   }
   return offset;
+}
+
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** The mapping's pairs by key text (first one wins), built on first use: one error per entry must not rescan the mapping. */
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      const text = isPair(pair) ? keyText(pair.key) : undefined;
+      if (text !== undefined && !index.has(text)) index.set(text, pair);
+    }
+    pairIndex.set(map, index);
+  }
+  return index;
 }
 
 function keyText(key: unknown): string | undefined {

@@ -3,10 +3,11 @@
 // relative to the case folder); every folder under good/ must load.
 
 import { expect } from 'chai';
-import { readdir, readFile, symlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { formatConfigError, loadConfig } from '../../src/config/load.ts';
-import { configFolder, removeFolder } from './temp-folder.ts';
+import { formatConfigError, loadConfig, maxConfigBytes } from '../../src/config/load.ts';
+import { configFolder, demoFiles, removeFolder } from './temp-folder.ts';
 
 const fixtures = 'test/fixtures/config';
 
@@ -112,6 +113,36 @@ describe('config fixtures', () => {
           `${dir}/10-providers.yaml:2:45: /providers/demo/typo: unknown field; did you mean "type"?`,
           `${dir}/20-broken.yaml: cannot read file (it does not exist, or is a broken link)`,
         ]);
+      } finally {
+        await removeFolder(dir);
+      }
+    });
+
+    it('a folder over the size limit is refused before anything is parsed, naming its largest file', async () => {
+      const dir = await configFolder(demoFiles);
+      try {
+        // Sparse: 9 MiB on paper, no disk used. Never read, so its zeros are never parsed either.
+        await writeFile(join(dir, '50-generated.yaml'), '');
+        await truncate(join(dir, '50-generated.yaml'), maxConfigBytes + 1024 * 1024);
+        const result = await loadConfig(dir, { checkSecrets: false });
+        expect(result.ok).to.equal(false);
+        if (result.ok) return;
+        expect(result.errors.map(formatConfigError)).to.deep.equal([
+          `${dir}: config too large: a config folder may hold 8.0 MiB of YAML and this one holds 9.0 MiB; the largest file is 50-generated.yaml (9.0 MiB); nothing was parsed`,
+        ]);
+      } finally {
+        await removeFolder(dir);
+      }
+    });
+
+    it('a device linked in as a config file is refused, not read without end', async function () {
+      if (!existsSync('/dev/zero')) this.skip();
+      const dir = await configFolder(demoFiles);
+      try {
+        await symlink('/dev/zero', join(dir, '50-zero.yaml'));
+        const result = await loadConfig(dir, { checkSecrets: false });
+        expect(result.ok).to.equal(false);
+        if (!result.ok) expect(result.errors.map(formatConfigError)).to.deep.equal([`${dir}/50-zero.yaml: cannot read file (not a regular file)`]);
       } finally {
         await removeFolder(dir);
       }
