@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -48,6 +48,19 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+const idsIn = (text: string) => text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as UsageLine).request_id);
+
+/** Descriptors this process holds open on `file` (Linux /proc). */
+function openDescriptors(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false; // closed while listing
+    }
+  }).length;
 }
 
 describe('UsageLog', () => {
@@ -184,6 +197,46 @@ describe('UsageLog', () => {
     const lines = readLines(path.join(dir, 'usage-2026-11-22.jsonl'));
     expect(lines).to.have.length(2);
     expect((JSON.parse(lines[1]!) as UsageLine).request_id).to.equal('after-failure');
+  });
+
+  it('never glues a new line onto a partial line a crash left in the file before it was opened', async () => {
+    // kill -9 in the middle of a large append can cut its last line
+    const file = path.join(tmp, 'usage-2026-11-22.jsonl');
+    writeFileSync(file, JSON.stringify(line('whole')) + '\n' + JSON.stringify(line('torn')).slice(0, 40));
+    const log = new UsageLog({ dir: tmp, flushMs: 10, enabled: true });
+    log.write(line('after-restart'));
+    await log.close();
+    const lines = readLines(file);
+    expect(lines).to.have.length(3);
+    expect((JSON.parse(lines[0]!) as UsageLine).request_id).to.equal('whole');
+    expect((JSON.parse(lines[2]!) as UsageLine).request_id).to.equal('after-restart');
+  });
+
+  it('recreates a day file deleted while it was kept open, within a second', async () => {
+    let now = 0;
+    const log = new UsageLog({ dir: tmp, flushMs: 10, enabled: true, now: () => now });
+    const file = path.join(tmp, 'usage-2026-11-22.jsonl');
+    log.write(line('before'));
+    await log.flush();
+    rmSync(file);
+    now += 1000;
+    log.write(line('after'));
+    await log.close();
+    expect(idsIn(readFileSync(file, 'utf8'))).to.deep.equal(['after']);
+  });
+
+  it('keeps at most two day files open and closes them on close', async function () {
+    if (!existsSync('/proc/self/fd')) this.skip();
+    const log = new UsageLog({ dir: tmp, flushMs: 10, enabled: true });
+    const days = ['2026-11-21', '2026-11-22', '2026-11-23'];
+    for (const day of days) {
+      log.write(line(`r-${day}`, `${day}T12:00:00.000Z`));
+      await log.flush();
+    }
+    const files = days.map((day) => path.join(tmp, `usage-${day}.jsonl`));
+    expect(files.map(openDescriptors)).to.deep.equal([0, 1, 1]);
+    await log.close();
+    expect(files.map(openDescriptors)).to.deep.equal([0, 0, 0]);
   });
 
   it('resolves a relative dir against the working directory and creates it', async () => {
