@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -48,6 +48,56 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+interface AppendSpy {
+  /** Each append the log made, in order: the text it wrote and when the write finished. */
+  calls: { text: string; done: Promise<void> }[];
+  /** Holds every append started from now on until the returned function is called (a slow disk). */
+  hold(): () => void;
+  restore(): void;
+}
+
+/** Records the appends made through Node's FileHandle (the log keeps one open per day file). */
+async function spyOnAppends(dir: string): Promise<AppendSpy> {
+  const probe = await fs.open(path.join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { appendFile: (...args: unknown[]) => Promise<void> };
+  await probe.close();
+  rmSync(path.join(dir, 'probe'));
+  const original = proto.appendFile;
+  const calls: AppendSpy['calls'] = [];
+  let gate: Promise<void> | undefined;
+  proto.appendFile = function (this: unknown, ...args: unknown[]) {
+    const held = gate;
+    const done = (async () => {
+      await held;
+      await original.apply(this, args);
+    })();
+    calls.push({ text: String(args[0]), done });
+    return done;
+  };
+  return {
+    calls,
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise<void>((r) => { release = r; });
+      return () => { gate = undefined; release(); };
+    },
+    restore: () => { proto.appendFile = original; },
+  };
+}
+
+const idsIn = (text: string) => text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as UsageLine).request_id);
+
+/** Descriptors this process holds open on `file` (Linux /proc). */
+function openDescriptors(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false; // closed while listing
+    }
+  }).length;
 }
 
 describe('UsageLog', () => {
@@ -109,13 +159,92 @@ describe('UsageLog', () => {
     expect(readLines(file).map((l) => (JSON.parse(l) as UsageLine).request_id)).to.deep.equal(['earlier', 'later']);
   });
 
-  it('lands lines on its own timer, without a flush call', async () => {
-    const log = new UsageLog({ dir: tmp, flushMs: 50, enabled: true });
-    log.write(line('timed'));
+  it('lands lines without a flush call and without waiting for flush_ms', async () => {
+    // flush_ms is only the retry interval while the disk fails: a line must not wait for it
+    const log = new UsageLog({ dir: tmp, flushMs: 5000, enabled: true });
+    log.write(line('prompt'));
     const file = path.join(tmp, 'usage-2026-11-22.jsonl');
-    // the contract allows 5 s; the timer fires every 50 ms
-    await waitFor(() => existsSync(file) && readLines(file).length === 1, 4000);
+    await waitFor(() => existsSync(file) && readLines(file).length === 1, 1000);
     await log.close();
+  });
+
+  describe('scheduling: one append per event-loop turn', () => {
+    let spy: AppendSpy | undefined;
+    afterEach(() => {
+      spy?.restore();
+      spy = undefined;
+    });
+
+    it('appends every line of a turn in one append that starts at the end of that turn', async () => {
+      spy = await spyOnAppends(tmp);
+      const log = new UsageLog({ dir: tmp, flushMs: 5000, enabled: true });
+      for (let i = 0; i < 5; i++) log.write(line(`r${i}`));
+      expect(log.buffered, 'queued, nothing written on the request path').to.equal(5);
+      await tick(); // the end of this turn: the append has taken the lines
+      expect(log.buffered).to.equal(0);
+      await waitFor(() => spy!.calls.length === 1, 1000);
+      await spy.calls[0]!.done;
+      expect(idsIn(spy.calls[0]!.text)).to.deep.equal(['r0', 'r1', 'r2', 'r3', 'r4']);
+      expect(readLines(path.join(tmp, 'usage-2026-11-22.jsonl'))).to.have.length(5);
+      await log.close();
+      expect(spy.calls).to.have.length(1);
+    });
+
+    it('queues lines while an append is in flight and starts the next one as soon as it completes', async () => {
+      spy = await spyOnAppends(tmp);
+      const log = new UsageLog({ dir: tmp, flushMs: 5000, enabled: true });
+      log.write(line('first'));
+      await log.flush(); // the day file is open
+      const release = spy.hold();
+      log.write(line('slow'));
+      await waitFor(() => spy!.calls.length === 2, 1000); // the append of 'slow' is in flight
+      for (let t = 0; t < 3; t++) {
+        log.write(line(`q${t}`));
+        await tick();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(spy.calls, 'no second append while one is in flight').to.have.length(2);
+      expect(log.buffered).to.equal(3);
+      release();
+      await spy.calls[1]!.done;
+      // no timer involved (flush_ms is 5 s): the next append follows at once, with everything queued
+      await waitFor(() => spy!.calls.length === 3, 1000);
+      expect(idsIn(spy.calls[2]!.text)).to.deep.equal(['q0', 'q1', 'q2']);
+      await log.close();
+      expect(readLines(path.join(tmp, 'usage-2026-11-22.jsonl')).map((l) => (JSON.parse(l) as UsageLine).request_id))
+        .to.deep.equal(['first', 'slow', 'q0', 'q1', 'q2']);
+    });
+  });
+
+  it('while the disk fails, retries every flush_ms on its own and not on every new line', async () => {
+    const blocker = path.join(tmp, 'blocker');
+    writeFileSync(blocker, '');
+    const dir = path.join(blocker, 'usage');
+    const errors: unknown[] = [];
+    const slow = new UsageLog({ dir, flushMs: 5000, enabled: true, onError: (err) => errors.push(err) });
+    await captureStderr(async () => {
+      slow.write(line('r0'));
+      await waitFor(() => errors.length === 1, 1000);
+      for (let t = 0; t < 5; t++) {
+        slow.write(line(`r${t + 1}`));
+        await tick();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    expect(errors, 'new lines wait for the retry').to.have.length(1);
+    expect(slow.buffered).to.equal(6);
+
+    const fast = new UsageLog({ dir, flushMs: 20, enabled: true, onError: (err) => errors.push(err) });
+    await captureStderr(async () => {
+      fast.write(line('f0'));
+      await waitFor(() => errors.length >= 4, 2000); // retried without a write or flush call
+      rmSync(blocker);
+      const file = path.join(dir, 'usage-2026-11-22.jsonl');
+      await waitFor(() => existsSync(file) && readLines(file).length === 1, 2000);
+      await fast.close();
+      await slow.close();
+    });
+    expect(idsIn(readFileSync(path.join(dir, 'usage-2026-11-22.jsonl'), 'utf8'))).to.deep.equal(['f0', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
   });
 
   it('keeps serving through an unwritable directory, logs and counts it, then catches up once it is writable', async () => {
@@ -184,6 +313,46 @@ describe('UsageLog', () => {
     const lines = readLines(path.join(dir, 'usage-2026-11-22.jsonl'));
     expect(lines).to.have.length(2);
     expect((JSON.parse(lines[1]!) as UsageLine).request_id).to.equal('after-failure');
+  });
+
+  it('never glues a new line onto a partial line a crash left in the file before it was opened', async () => {
+    // kill -9 in the middle of a large append can cut its last line
+    const file = path.join(tmp, 'usage-2026-11-22.jsonl');
+    writeFileSync(file, JSON.stringify(line('whole')) + '\n' + JSON.stringify(line('torn')).slice(0, 40));
+    const log = new UsageLog({ dir: tmp, flushMs: 10, enabled: true });
+    log.write(line('after-restart'));
+    await log.close();
+    const lines = readLines(file);
+    expect(lines).to.have.length(3);
+    expect((JSON.parse(lines[0]!) as UsageLine).request_id).to.equal('whole');
+    expect((JSON.parse(lines[2]!) as UsageLine).request_id).to.equal('after-restart');
+  });
+
+  it('recreates a day file deleted while it was kept open, within a second', async () => {
+    let now = 0;
+    const log = new UsageLog({ dir: tmp, flushMs: 10, enabled: true, now: () => now });
+    const file = path.join(tmp, 'usage-2026-11-22.jsonl');
+    log.write(line('before'));
+    await log.flush();
+    rmSync(file);
+    now += 1000;
+    log.write(line('after'));
+    await log.close();
+    expect(idsIn(readFileSync(file, 'utf8'))).to.deep.equal(['after']);
+  });
+
+  it('keeps at most two day files open and closes them on close', async function () {
+    if (!existsSync('/proc/self/fd')) this.skip();
+    const log = new UsageLog({ dir: tmp, flushMs: 10, enabled: true });
+    const days = ['2026-11-21', '2026-11-22', '2026-11-23'];
+    for (const day of days) {
+      log.write(line(`r-${day}`, `${day}T12:00:00.000Z`));
+      await log.flush();
+    }
+    const files = days.map((day) => path.join(tmp, `usage-${day}.jsonl`));
+    expect(files.map(openDescriptors)).to.deep.equal([0, 1, 1]);
+    await log.close();
+    expect(files.map(openDescriptors)).to.deep.equal([0, 0, 0]);
   });
 
   it('resolves a relative dir against the working directory and creates it', async () => {
