@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config soak clean
+.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config test-clients soak clean
 
 all: build
 
@@ -32,7 +32,11 @@ run: build
 	node dist/cli.js serve --config $(CONFIG)
 
 test: build typecheck
-	npx mocha 'test/**/*.test.ts'
+	npx mocha 'test/**/*.test.ts' --ignore 'test/clients/agent-clis.test.ts'
+
+# The real Claude Code and Codex CLIs through a running gateway (installs them into .tools/clis on first run).
+test-clients: build
+	npx mocha test/clients/agent-clis.test.ts
 
 bench: build
 	node bench/run.ts
