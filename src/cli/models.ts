@@ -29,14 +29,44 @@ export function modelIdsOf(body: unknown): string[] {
   throw new Error('the provider answered with no model list (expected data[].id or models[].name)');
 }
 
-export function modelsBlock(provider: string, ids: string[], include?: RegExp, exclude?: RegExp, aliases = new Map<string, string>()): string {
+/** Capabilities a list states: Gemini's `outputTokenLimit` and `thinking`, Anthropic's `max_tokens`. OpenAI's list states none. */
+export interface ListedFacts { reasoning?: boolean; maxOutputTokens?: number }
+
+export function modelFactsOf(body: unknown): Map<string, ListedFacts> {
+  const facts = new Map<string, ListedFacts>();
+  const b = body as { data?: Record<string, unknown>[]; models?: Record<string, unknown>[] };
+  const positive = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+  for (const m of Array.isArray(b?.data) ? b.data : []) {
+    const max = positive(m?.max_tokens);
+    if (typeof m?.id === 'string' && max !== undefined) facts.set(m.id, { maxOutputTokens: max });
+  }
+  for (const m of Array.isArray(b?.models) ? b.models : []) {
+    if (typeof m?.name !== 'string') continue;
+    const entry: ListedFacts = {};
+    const max = positive(m.outputTokenLimit);
+    if (max !== undefined) entry.maxOutputTokens = max;
+    if (typeof m.thinking === 'boolean') entry.reasoning = m.thinking;
+    if (Object.keys(entry).length > 0) facts.set(m.name.replace(/^models\//, ''), entry);
+  }
+  return facts;
+}
+
+export function modelsBlock(
+  provider: string, ids: string[], include?: RegExp, exclude?: RegExp, aliases = new Map<string, string>(), facts = new Map<string, ListedFacts>(),
+): string {
   const scalar = (text: string) => stringify(text).trimEnd();
   const lines = ['providers:', `  ${scalar(provider)}:`, '    models:'];
   for (const id of [...new Set(ids)].sort()) {
     if (include && !include.test(id)) continue;
     if (exclude && exclude.test(id)) continue;
     const alias = aliases.get(id);
-    lines.push(alias ? `      ${scalar(alias)}: { upstream: ${scalar(id)} }` : `      ${scalar(id)}: {}`);
+    const known = facts.get(id);
+    const fields = [
+      ...(alias ? [`upstream: ${scalar(id)}`] : []),
+      ...(known?.reasoning !== undefined ? [`reasoning: ${known.reasoning}`] : []),
+      ...(known?.maxOutputTokens !== undefined ? [`max_output_tokens: ${known.maxOutputTokens}`] : []),
+    ];
+    lines.push(`      ${scalar(alias ?? id)}: {${fields.length > 0 ? ` ${fields.join(', ')} ` : ''}}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -70,6 +100,7 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     const provider = loaded.snapshot.providers.get(name);
     if (!provider) throw new Error(`provider '${name}' is not in the config`);
     let ids: string[];
+    let facts = new Map<string, ListedFacts>();
     if (provider.type === 'mock') {
       ids = [...provider.models.keys()];
     } else {
@@ -77,9 +108,11 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
       const reply = await sendUpstream(target, 'GET', undefined, { connectMs: 5000, firstByteMs: 30000, idleMs: 30000 }, new AbortController().signal);
       const text = await reply.text();
       if (reply.status !== 200) throw new Error(`provider '${name}' answered HTTP ${reply.status} to its model list`);
-      ids = modelIdsOf(JSON.parse(text));
+      const list: unknown = JSON.parse(text);
+      ids = modelIdsOf(list);
+      facts = modelFactsOf(list);
     }
-    io.stdout.write(modelsBlock(name, ids, include, exclude, aliases));
+    io.stdout.write(modelsBlock(name, ids, include, exclude, aliases, facts));
     return 0;
   });
 }

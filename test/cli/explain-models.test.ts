@@ -126,6 +126,29 @@ describe('switchyard models import', () => {
     expect(c.text().stdout + c.text().stderr).not.to.contain('upstream-secret');
   });
 
+  it('fills reasoning and max_output_tokens where the provider\'s list states them (Gemini, Anthropic), and nothing it does not', async () => {
+    // Gemini's models.list (https://ai.google.dev/api/models#Model) and Anthropic's (ModelInfo.max_tokens).
+    const gemini = await startFakeUpstream((_req, res) => sendJson(res, 200, { models: [
+      { name: 'models/gemini-2.5-flash', outputTokenLimit: 65536, thinking: true },
+      { name: 'models/gemini-2.0-flash', outputTokenLimit: 8192, thinking: false },
+      { name: 'models/text-embedding-004' },
+    ] }));
+    const anthropic = await startFakeUpstream((_req, res) => sendJson(res, 200, { data: [{ id: 'claude-sonnet-4-5', type: 'model', max_tokens: 64000 }, { id: 'claude-x', type: 'model', max_tokens: null }], has_more: false }));
+    try {
+      process.env.SY_MODELS_KEY = 'upstream-secret-for-models';
+      const dir = await folder({ 'p.yaml': `providers:\n  g:\n    type: gemini\n    base_url: ${gemini.url}\n    api_keys: ["\${SY_MODELS_KEY}"]\n    models: { placeholder: {} }\n  a:\n    type: anthropic\n    base_url: ${anthropic.url}\n    api_keys: ["\${SY_MODELS_KEY}"]\n    models: { placeholder: {} }\n` });
+      const g = capture();
+      expect(await modelsMain(['import', 'g', '--config', dir], g.io)).to.equal(0);
+      expect(g.text().stdout).to.equal('providers:\n  g:\n    models:\n      gemini-2.0-flash: { reasoning: false, max_output_tokens: 8192 }\n      gemini-2.5-flash: { reasoning: true, max_output_tokens: 65536 }\n      text-embedding-004: {}\n');
+      const a = capture();
+      expect(await modelsMain(['import', 'a', '--config', dir], a.io)).to.equal(0);
+      expect(a.text().stdout).to.equal('providers:\n  a:\n    models:\n      claude-sonnet-4-5: { max_output_tokens: 64000 }\n      claude-x: {}\n');
+    } finally {
+      await gemini.close();
+      await anthropic.close();
+    }
+  });
+
   it('exits 2 on wrong usage and 1 for an unknown provider', async () => {
     const dir = await folder({ 'p.yaml': 'providers:\n  m: { type: mock, models: { echo: {} } }\n' });
     expect(await modelsMain(['list'], capture().io)).to.equal(2);
