@@ -29,6 +29,19 @@ const config = (a: FakeUpstream, b: FakeUpstream) => ({
   'keys/test.yaml': keysYaml(['pool', 'only-a']),
 });
 
+/** Writes `total` bytes (honouring backpressure) unless the gateway hangs up first; `sent.bytes` says how far it got. */
+function writeUntilHungUp(res: ServerResponse, total: number, sent: { bytes: number }, tail = ''): void {
+  const piece = 'x'.repeat(64 * 1024);
+  const pump = () => {
+    while (sent.bytes < total && !res.destroyed) {
+      sent.bytes += piece.length;
+      if (!res.write(piece)) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end(tail);
+  };
+  pump();
+}
+
 /** `/healthz` answered while a hostile upstream is busy with the gateway. */
 async function healthzMs(url: string): Promise<number> {
   const t0 = performance.now();
@@ -98,27 +111,19 @@ describe('hostile upstreams', () => {
 
   describe('a stream line that never ends', () => {
     it('before the first event: the attempt fails at max_event_bytes and the request fails over', async () => {
-      let sent = 0;
+      const sent = { bytes: 0 };
       a.handle((_r, res) => {
         startStream(res);
         res.write('data: ');
-        const piece = 'x'.repeat(64 * 1024);
-        const pump = () => {
-          // 50 MB without a newline, unless the gateway hangs up first.
-          while (sent < 50 * 1024 * 1024 && !res.destroyed) {
-            sent += piece.length;
-            if (!res.write(piece)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        pump();
+        // 50 MB without a newline, unless the gateway hangs up first.
+        writeUntilHungUp(res, 50 * 1024 * 1024, sent);
       });
       const streamed = askStream();
       // The gateway keeps answering while the line grows.
       expect(await healthzMs(gw.url)).to.be.below(1000);
       expect(await streamed).to.equal('from b');
       // It hung up near the bound, not after 50 MB.
-      expect(sent).to.be.below(8 * 1024 * 1024);
+      expect(sent.bytes).to.be.below(8 * 1024 * 1024);
     });
 
     it('after the first event: the client gets an error event, not a clean end', async () => {
@@ -155,45 +160,29 @@ describe('hostile upstreams', () => {
     });
 
     it('chunked, past max_reply_bytes: the gateway stops reading, fails over, and records why', async () => {
-      let sent = 0;
+      const sent = { bytes: 0 };
       a.handle((_r, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"');
-        const piece = 'w'.repeat(64 * 1024);
-        const pump = () => {
-          while (sent < 100 * 1024 * 1024 && !res.destroyed) {
-            sent += piece.length;
-            if (!res.write(piece)) return void res.once('drain', pump);
-          }
-          res.end('"}}]}');
-        };
-        pump();
+        writeUntilHungUp(res, 100 * 1024 * 1024, sent, '"}}]}');
       });
       const r = await raw('pool');
       expect(r.status).to.equal(200);
       expect((await r.json() as any).choices[0].message.content).to.equal('from b');
-      expect(sent).to.be.below(16 * 1024 * 1024);
+      expect(sent.bytes).to.be.below(16 * 1024 * 1024);
       const line = await waitForUsageLine(gwUsage(gw), r.headers.get('x-request-id')!);
       expect(line.attempts[0]).to.include({ provider: 'a', status: 502, outcome: 'http_5xx' });
     });
 
     it('an endless error body is cut at 64 KiB and the member fails over, without reading the rest', async () => {
-      let sent = 0;
+      const sent = { bytes: 0 };
       a.handle((_r, res) => {
         res.writeHead(500, { 'content-type': 'text/plain' });
-        const piece = 'e'.repeat(64 * 1024);
-        const pump = () => {
-          while (sent < 100 * 1024 * 1024 && !res.destroyed) {
-            sent += piece.length;
-            if (!res.write(piece)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        pump();
+        writeUntilHungUp(res, 100 * 1024 * 1024, sent);
       });
       const r = await ask();
       expect(r.choices[0]!.message.content).to.equal('from b');
-      expect(sent).to.be.below(16 * 1024 * 1024);
+      expect(sent.bytes).to.be.below(16 * 1024 * 1024);
     });
   });
 

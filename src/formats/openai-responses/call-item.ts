@@ -2,25 +2,15 @@
 // it offered (tool-names.ts): a function_call (with its namespace), a
 // custom_tool_call carrying the one string, or a tool_search_call.
 
-import { isRecord } from '../shared/json-reader.ts';
+import { parseArgumentsObject } from '../shared/json-reader.ts';
 import { CUSTOM_INPUT } from './convert-tools.ts';
 import { itemId } from './response-object.ts';
 import type { CallItem, ItemStatus, ResponsesEnvironment } from './response-object.ts';
 import type { CallShape } from './tool-names.ts';
 
-/** The arguments as an object (tool_search_call carries them parsed); undefined when they are not one. */
-export function parsedObject(args: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(args);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The custom tool's string: the `input` argument, or the raw text when the model wrote no JSON object. */
 export function customInput(args: string): string {
-  const input = parsedObject(args)?.[CUSTOM_INPUT];
+  const input = parseArgumentsObject(args)?.[CUSTOM_INPUT];
   return typeof input === 'string' ? input : args;
 }
 
@@ -31,7 +21,7 @@ export function callItem(
     case 'custom':
       return { id: itemId('ctc', environment), type: 'custom_tool_call', status, call_id: callId, name: shape.name, input: customInput(args) };
     case 'tool_search':
-      return { id: itemId('tsc', environment), type: 'tool_search_call', status, call_id: callId, execution: 'client', arguments: parsedObject(args) ?? {} };
+      return { id: itemId('tsc', environment), type: 'tool_search_call', status, call_id: callId, execution: 'client', arguments: parseArgumentsObject(args) ?? {} };
     default:
       return {
         id: itemId('fc', environment), type: 'function_call', status, arguments: args, call_id: callId, name: shape.name,

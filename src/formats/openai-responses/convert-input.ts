@@ -5,7 +5,7 @@
 
 import { FormatError } from '../codec.ts';
 import type { ContentPart, ImageSource, Message } from '../ir.ts';
-import { isRecord, readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
+import { argumentsText, isRecord, readArray, readOptionalString, readRecord, readString } from '../shared/json-reader.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
 import { CUSTOM_INPUT } from './convert-tools.ts';
 import { flatName, TOOL_SEARCH_NAME } from './tool-names.ts';
@@ -145,10 +145,6 @@ class InputConverter {
     this.messages.push(message);
     return message.content;
   }
-}
-
-function argumentsText(args: unknown): string {
-  return typeof args === 'string' ? args : args === undefined || args === null ? '{}' : JSON.stringify(args);
 }
 
 function systemText(content: unknown, where: string): string {

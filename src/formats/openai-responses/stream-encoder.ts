@@ -22,7 +22,8 @@ import type {
   SummaryText,
 } from './response-object.ts';
 import type { RequestEcho } from './request-echo.ts';
-import { callItem, customInput, parsedObject } from './call-item.ts';
+import { callItem, customInput } from './call-item.ts';
+import { parseArgumentsObject } from '../shared/json-reader.ts';
 import type { CallItem } from './response-object.ts';
 import { ToolNames } from './tool-names.ts';
 
@@ -237,7 +238,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         if (item.input !== '') out += this.send('response.custom_tool_call_input.delta', { ...ids, delta: item.input });
         out += this.send('response.custom_tool_call_input.done', { ...ids, input: item.input });
       } else {
-        item.arguments = parsedObject(call.args) ?? {};
+        item.arguments = parseArgumentsObject(call.args) ?? {};
       }
       out += this.send('response.output_item.done', { output_index: call.outputIndex, item });
     }
