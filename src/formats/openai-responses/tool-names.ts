@@ -41,16 +41,10 @@ export class ToolNames {
   shapeOf(flat: string): CallShape {
     return this.shapes.get(flat) ?? { kind: 'function', name: flat };
   }
-
-  /** True when any tool needs a shape other than a flat function (the common case needs no mapping). */
-  get empty(): boolean {
-    for (const shape of this.shapes.values()) if (shape.kind !== 'function' || shape.namespace !== undefined) return false;
-    return true;
-  }
 }
 
 /** Every tool list a Responses body carries: `tools`, `additional_tools` input items, and tools a tool_search loaded. */
-export function toolListsOf(body: Record<string, unknown>): unknown[][] {
+function toolListsOf(body: Record<string, unknown>): unknown[][] {
   const lists: unknown[][] = [];
   if (Array.isArray(body.tools)) lists.push(body.tools);
   if (Array.isArray(body.input)) {

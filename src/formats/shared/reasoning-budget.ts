@@ -23,6 +23,6 @@ export function reasoningBudget(reasoning: ChatRequest['reasoning'], maxTokens?:
 }
 
 /** Output tokens kept for the answer when thinking shares the limit. */
-export function answerRoom(maxTokens: number): number {
+function answerRoom(maxTokens: number): number {
   return Math.max(1024, Math.ceil(maxTokens / 4));
 }
