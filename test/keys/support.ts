@@ -151,6 +151,8 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** Reuse a working dir (a restart on the same usage folder). */
   cwd?: string;
+  /** The CLI to run: src/cli.ts by default; dist/cli.js where a test measures the built gateway. */
+  cli?: string;
 }
 
 /**
@@ -160,7 +162,7 @@ export interface ServeOptions {
 export async function serveProcess(options: ServeOptions): Promise<ServedProcess> {
   const cwd = options.cwd ?? await mkdtemp(join(tmpdir(), 'switchyard-keys-'));
   await writeFiles(join(cwd, 'gateway.d'), options.files);
-  const child = spawn(process.execPath, [join(repo, 'src/cli.ts'), 'serve', '--config', 'gateway.d', '--host', '127.0.0.1', '--port', '0'], {
+  const child = spawn(process.execPath, [options.cli ?? join(repo, 'src/cli.ts'), 'serve', '--config', 'gateway.d', '--host', '127.0.0.1', '--port', '0'], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: '', ...(options.env ?? {}) },

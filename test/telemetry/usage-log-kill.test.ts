@@ -9,12 +9,12 @@
 // its lines must not be glued onto a line the first kill cut short.
 
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sha256 } from '../support/test-gateway.ts';
+import { serveProcess, type ServedProcess } from '../keys/support.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const cli = join(repo, 'dist/cli.js');
@@ -39,41 +39,22 @@ async function newestMtime(dir: string): Promise<number> {
   return newest;
 }
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-  stderr: () => string;
+type Served = ServedProcess;
+
+function serve(cwd: string): Promise<Served> {
+  return serveProcess({
+    cwd, cli,
+    // The settings keep log level error; the variable lets the "serving" line (with the port) through.
+    env: { SWITCHYARD_LOG_LEVEL: 'info' },
+    files: {
+      // flush_ms is left at its default, as in production.
+      '00-settings.yaml': 'settings:\n  usage: { dir: ./usage }\n  log: { level: error }\n',
+      '10-providers.yaml': 'providers:\n  demo:\n    type: mock\n    models:\n      echo: {}\n',
+      'keys/crash.yaml': `keys:\n  crash:\n    sha256: ${sha256(TOKEN)}\n    models: ["demo/*"]\n`,
+    },
+  });
 }
 
-async function serve(cwd: string): Promise<Served> {
-  const files: Record<string, string> = {
-    // flush_ms is left at its default, as in production.
-    '00-settings.yaml': 'settings:\n  usage: { dir: ./usage }\n  log: { level: error }\n',
-    '10-providers.yaml': 'providers:\n  demo:\n    type: mock\n    models:\n      echo: {}\n',
-    'keys/crash.yaml': `keys:\n  crash:\n    sha256: ${sha256(TOKEN)}\n    models: ["demo/*"]\n`,
-  };
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(join(cwd, 'gateway.d', name, '..'), { recursive: true });
-    await writeFile(join(cwd, 'gateway.d', name), text);
-  }
-  const child = spawn(process.execPath, [cli, 'serve', '--config', 'gateway.d', '--host', '127.0.0.1', '--port', '0'], {
-    cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
-  });
-  let err = '';
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /"msg":"switchyard serving"[^\n]*"address":"([^"]+)"/.exec(err);
-      if (m) resolveUrl(`http://${m[1]}`);
-    });
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code} before serving:\n${err}`)));
-  });
-  return { child, url, exited, stderr: () => err };
-}
-
-/** Request ids of the usage lines under `dir`, and the lines that are not JSON (a write cut short by a kill). */
 async function readLog(dir: string): Promise<{ ids: Set<string>; torn: string[] }> {
   const ids = new Set<string>();
   const torn: string[] = [];
