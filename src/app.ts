@@ -4,11 +4,14 @@
 
 import express, { type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defaultTimeouts } from './config/compile.ts';
+import type { ReloadOutcome } from './config/config-source.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import type { ConfigStore } from './config/store.ts';
 import { authenticate, presentedToken } from './http/auth.ts';
 import { BodyError, parseJsonObject, readBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
+import { verifyWebhook } from './http/git-webhook.ts';
 import { gatewayError, renderError, type ErrorStyle } from './http/errors.ts';
 import {
   chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaEmbedRoute, ollamaGenerateRoute,
@@ -32,9 +35,16 @@ export interface AppDeps {
   store: ConfigStore;
   runtime: Runtime;
   today: TodayTotals;
-  /** False once shutdown began: /readyz answers 503 and new work is refused. */
-  accepting: () => boolean;
+  /** Only 'ready' serves model requests; /readyz answers 503 otherwise. */
+  phase: () => 'starting' | 'ready' | 'draining';
+  /** Rescans the folder or fetches the branch now (POST /-/reload, admin keys). */
+  reload: () => Promise<ReloadOutcome>;
+  /** The git push webhook (POST /-/hooks/git); absent unless serving from git with a secret set. */
+  webhook?: { secret: string; sync: () => Promise<ReloadOutcome> };
 }
+
+/** How many config errors the unauthenticated /readyz shows (the rest are counted). */
+const readyzErrorLines = 50;
 
 type Handler = (ex: Exchange, req: Request, res: Response, signal: AbortSignal) => Promise<void>;
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -61,6 +71,12 @@ export function createRequestHandler(deps: AppDeps): NodeHandler {
     }
     app(req, res);
   };
+}
+
+/** 200 when the newest version serves, 422 when it was rejected, 502 when the source could not be read. */
+function reloadAnswer(outcome: ReloadOutcome): [number, { ok: boolean; version: string | null; errors: string[] }] {
+  const status = outcome.ok ? 200 : outcome.unreachable ? 502 : 422;
+  return [status, { ok: outcome.ok, version: outcome.version, errors: outcome.errors }];
 }
 
 function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string, FastHandler> } {
@@ -109,9 +125,20 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/readyz', (_req, res) => {
     const snapshot = store.current();
-    if (!deps.accepting()) return void res.status(503).json({ status: 'draining' });
-    if (!snapshot) return void res.status(503).json({ status: 'no config loaded' });
-    res.json({ status: 'ready', config_version: snapshot.version });
+    const phase = deps.phase();
+    if (phase === 'draining') return void res.status(503).json({ status: 'draining' });
+    const { failure, rejected } = store.health;
+    if (phase === 'starting' || !snapshot) {
+      const errors = failure ? [failure.message] : rejected?.errors ?? [];
+      return void res.status(503).json({
+        status: 'not ready',
+        reason: failure ? 'the config source cannot be read' : rejected ? 'the config is invalid' : 'loading the config',
+        errors: errors.slice(0, readyzErrorLines),
+        ...(errors.length > readyzErrorLines ? { more_errors: errors.length - readyzErrorLines } : {}),
+      });
+    }
+    // Stale still serves: the last good config is better than none, and /status says why.
+    res.json({ status: 'ready', config_version: snapshot.version, config_stale: store.health.stale });
   });
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await renderMetrics();
@@ -124,12 +151,13 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
    * the request in flight, aborts upstream work when the client leaves, and
    * records the usage line when it ends.
    */
-  const guarded = (routeName: RouteName | null, style: ErrorStyle, handler: Handler, options: { readsBody?: boolean } = {}) =>
+  const guarded = (routeName: RouteName | null, style: ErrorStyle, handler: Handler, options: { readsBody?: boolean; admin?: boolean } = {}) =>
     async (req: Request, res: Response): Promise<void> => {
       const snapshot = store.current();
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
-      if (!snapshot || !deps.accepting()) {
-        const message = snapshot ? 'the gateway is shutting down' : 'no valid config is loaded yet';
+      const phase = deps.phase();
+      if (!snapshot || phase !== 'ready') {
+        const message = phase === 'draining' ? 'the gateway is shutting down' : 'no valid config is loaded yet';
         const body = JSON.stringify(renderError(style, gatewayError(503, message)));
         res.writeHead(503, {
           'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', 'x-request-id': requestIdFrom(requestId),
@@ -146,6 +174,10 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
         return;
       }
       ex.key = auth.key;
+      if (options.admin && !auth.key.admin) {
+        sendError(res, ex, style, gatewayError(403, `key '${auth.key.name}' is not an admin key; this endpoint needs a key with admin: true`, 'admin_required'));
+        return;
+      }
       // The key's concurrency slot is taken before the body is read: a key
       // cannot hold more connections open here than its limit, however slowly it sends.
       if (options.readsBody && !runtime.localConcurrency.enter(auth.key)) {
@@ -252,14 +284,29 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
 
   app.get('/status', guarded(null, 'openai', async (ex, _req, res) => {
     sendJson(res, ex, 200, buildStatusReport(ex.snapshot, store, runtime, deps.today));
-  }));
+  }, { admin: true }));
+  app.post('/-/reload', guarded(null, 'openai', async (ex, _req, res) => {
+    sendJson(res, ex, ...reloadAnswer(await deps.reload()));
+  }, { admin: true }));
+  const webhook = deps.webhook;
+  if (webhook) {
+    app.post('/-/hooks/git', async (req, res) => {
+      const deadlineMs = store.current()?.settings.timeouts.requestBodyMs ?? defaultTimeouts.requestBodyMs;
+      const verdict = await verifyWebhook(req, webhook.secret, deadlineMs);
+      if (!verdict.ok) return void res.status(verdict.status).json({ ok: false, error: verdict.message });
+      // GitHub sends a ping when the hook is created: nothing to fetch.
+      if (verdict.event === 'ping') return void res.json({ ok: true, event: 'ping' });
+      const [status, body] = reloadAnswer(await webhook.sync());
+      res.status(status).json(body);
+    });
+  }
   app.get('/ui', guarded(null, 'openai', async (ex, _req, res) => {
     const html = renderStatusPage(buildStatusReport(ex.snapshot, store, runtime, deps.today));
     ex.status = 200;
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
     res.end(html);
-  }));
+  }, { admin: true }));
 
   // Anything else: a 404 in the protocol the path suggests. The path is
   // echoed, but never the client key an /ollama/{key}/ path carries.

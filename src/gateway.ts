@@ -8,10 +8,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequestHandler } from './app.ts';
-import { formatConfigError, loadConfig } from './config/load.ts';
+import { defaultTimeouts } from './config/compile.ts';
+import type { ConfigSource, ReloadOutcome } from './config/config-source.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
-import { watchConfigFolder } from './config/watch.ts';
+import { watchConfigFolder, type ReloadHooks } from './config/watch.ts';
 import { createLimiter, recoverSpend, type Limiter } from './limits/index.ts';
 import { closeUpstreamPools } from './providers/http-client.ts';
 import { Runtime } from './pipeline/runtime.ts';
@@ -30,9 +31,15 @@ export interface GatewayOptions {
   port?: number;
   /** Reload debounce for the folder watcher. */
   watchDebounceMs?: number;
-  /** false: no folder watching (tests that swap snapshots themselves). */
+  /** false: no folder watching (tests that swap snapshots themselves); reloads on demand still work. */
   watch?: boolean;
+  /** How often an unreadable config folder is rescanned; default 5 s. */
+  folderRetryMs?: number;
+  /** Secret of the git push webhook (POST /-/hooks/git); default env SWITCHYARD_GIT_WEBHOOK_SECRET. */
+  webhookSecret?: string;
 }
+
+export type GatewayPhase = 'starting' | 'ready' | 'draining';
 
 export interface Gateway {
   url: string;
@@ -40,16 +47,12 @@ export interface Gateway {
   store: ConfigStore;
   runtime: Runtime;
   server: Server;
+  /** 'starting' until a valid config has loaded and the limits are set up; never down for a bad source. */
+  readonly phase: GatewayPhase;
+  /** Rescans the folder or fetches the branch now (SIGHUP, POST /-/reload). */
+  reload(): Promise<ReloadOutcome>;
   /** Begins the graceful drain; resolves when every in-flight request ended or drain_ms passed. */
   shutdown(): Promise<void>;
-}
-
-export class ConfigLoadError extends Error {
-  readonly errors: readonly string[];
-  constructor(errors: readonly string[]) {
-    super(`config is invalid:\n${errors.join('\n')}`);
-    this.errors = errors;
-  }
 }
 
 function usageLogKey(s: Snapshot): string {
@@ -57,39 +60,35 @@ function usageLogKey(s: Snapshot): string {
   return `${resolve(u.dir)}|${u.enabled}|${u.flushMs}`;
 }
 
+/**
+ * Starts serving whatever the config source holds: a valid config makes the
+ * gateway ready before this resolves; an invalid or unreachable one leaves it
+ * up but not ready (/healthz 200, /readyz 503 with the errors) until the
+ * source offers a valid version.
+ */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = new ConfigStore();
   const today = new TodayTotals();
   let usageLog: UsageLog | undefined;
   let usageKey = '';
-  let accepting = true;
-  let runtime: Runtime | undefined;
+  let phase: GatewayPhase = 'starting';
+  let limiter: Limiter | undefined;
+  metrics.followConfigSync(() => store.health);
 
-  // The watcher and git sync log each reload themselves; here it becomes a metric.
-  const onReload = (source: 'file' | 'git', ok: boolean) => metrics.configReload(source, ok);
+  // The watcher and git sync log each reload themselves; here they become metrics.
+  const hooks: ReloadHooks = {
+    onReload: (source, ok) => metrics.configReload(source, ok),
+    onSyncError: (source) => metrics.configSyncError(source),
+  };
 
-  // Initial load: folder or git.
-  let stopSource: () => Promise<void> = async () => undefined;
-  if (options.git) {
-    const workDir = options.git.workDir ?? await mkdtemp(join(tmpdir(), 'switchyard-git-'));
-    const { startGitSync } = await import('./config/git-sync.ts'); // simple-git only when serving from git
-    const sync = await startGitSync({ ...options.git, workDir }, store, { onReload });
-    stopSource = () => sync.stop();
-  } else {
-    const dir = options.configDir ?? './gateway.d';
-    const result = await loadConfig(dir, { checkSecrets: true });
-    if (!result.ok) throw new ConfigLoadError(result.errors.map(formatConfigError));
-    store.swap(result.snapshot);
-    if (options.watch !== false) {
-      const watcher = watchConfigFolder(dir, store, { onReload }, { debounceMs: options.watchDebounceMs });
-      // Serve only once the watcher has scanned the folder: an edit made right
-      // after start (a key revoked) must not slip past it.
-      await watcher.ready;
-      stopSource = () => watcher.close();
-    }
-  }
-  const first = store.current()!;
-  setLogLevel(first.settings.log.level);
+  const recorder = createRecorder({
+    usageLog: () => usageLog,
+    today,
+    keyLabel: () => store.current()?.settings.metrics.keyLabel ?? false,
+    upstreamNameOf: (target) => store.current()?.routes.get(target)?.tiers[0]?.[0]?.model.upstreamName,
+  });
+  // Requests are admitted only once ready, and the limiter exists from then on.
+  const live = new Runtime(recorder, { admit: (...args) => limiter!.admit(...args) });
 
   // Everything that follows the serving snapshot: log redaction, metrics labels, usage log.
   let logRedactor = noCredentials;
@@ -97,12 +96,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Logs keep scrubbing a rotated-out credential too: a late line may still name it.
     logRedactor = new CredentialRedactor([...logRedactor.values, ...snapshot.redactor.values]);
     redactCredentialsInLogs(logRedactor);
+    setLogLevel(snapshot.settings.log.level);
     configureMetrics({ keyLabel: snapshot.settings.metrics.keyLabel, routes: snapshot.routes });
     metrics.configLoaded(snapshot.version, snapshot.source, snapshot.loadedAt);
     // Every member gets a circuit series from the start, so "all circuits open" alerts see them all.
     for (const route of snapshot.routes.values()) {
       for (const m of route.tiers.flat()) {
-        metrics.circuitState(m.provider.name, m.model.upstreamName, runtime?.breakers.state(m.target) === 'open');
+        metrics.circuitState(m.provider.name, m.model.upstreamName, live.breakers.state(m.target) === 'open');
       }
     }
     const key = usageLogKey(snapshot);
@@ -114,13 +114,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       void previous?.close();
     }
   };
-  applySnapshot(first);
-  store.onSwap(applySnapshot);
 
   // Limits: budgets resume from the usage log, so the process stays stateless.
-  const limitSettings = first.settings.limits;
-  let limiter: Limiter;
-  {
+  // The limit store is chosen by the first valid config.
+  let activation: Promise<void> | undefined;
+  const activate = (first: Snapshot): Promise<void> => activation ??= (async () => {
+    const limitSettings = first.settings.limits;
     const now = new Date();
     const spend = await recoverSpend(first.settings.usage.dir, now);
     limiter = await createLimiter({
@@ -130,30 +129,58 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       recoveredSpend: { asOf: now.getTime(), byKey: spend },
       hooks: { onRedisError: () => metrics.limitStoreError() },
     });
-  }
-
-  const recorder = createRecorder({
-    usageLog: () => usageLog,
-    today,
-    keyLabel: () => store.current()?.settings.metrics.keyLabel ?? false,
-    upstreamNameOf: (target) => store.current()?.routes.get(target)?.tiers[0]?.[0]?.model.upstreamName,
+    if (phase === 'starting') phase = 'ready';
+    log.info('ready', { config_version: store.current()?.version });
+  })().catch((err: unknown) => {
+    // Not ready, but up: the next valid version tries again.
+    activation = undefined;
+    log.error('could not set up limits; not ready', { error: err as Error });
   });
-  const live = new Runtime(recorder, limiter);
-  runtime = live;
-  const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting });
+  store.onSwap((next) => {
+    applySnapshot(next);
+    if (phase === 'starting') void activate(next);
+  });
+
+  // Initial load: folder or git. Neither throws for a bad or unreachable source.
+  let source: ConfigSource;
+  if (options.git) {
+    const workDir = options.git.workDir ?? await mkdtemp(join(tmpdir(), 'switchyard-git-'));
+    const { startGitSync } = await import('./config/git-sync.ts'); // simple-git only when serving from git
+    source = await startGitSync({ ...options.git, workDir }, store, hooks);
+  } else {
+    const dir = options.configDir ?? './gateway.d';
+    // Serve only once the watcher has scanned the folder and loaded it: an edit
+    // made right after start (a key revoked) must not slip past it.
+    const watcher = watchConfigFolder(dir, store, hooks, {
+      debounceMs: options.watchDebounceMs, watch: options.watch !== false, loadAtStart: true, retryMs: options.folderRetryMs,
+    });
+    await watcher.ready;
+    source = { reloadNow: () => watcher.reloadNow(), stop: () => watcher.close() };
+  }
+  if (activation) await activation;
+  const first = store.current();
+  if (!first) log.error('no valid config yet: serving /healthz and /metrics, not ready until the source offers a valid version');
+
+  const webhookSecret = options.webhookSecret ?? process.env.SWITCHYARD_GIT_WEBHOOK_SECRET;
+  const handler = createRequestHandler({
+    store, runtime: live, today, phase: () => phase,
+    reload: () => source.reloadNow(),
+    ...(options.git && webhookSecret ? { webhook: { secret: webhookSecret, sync: () => source.reloadNow() } } : {}),
+  });
 
   // Node itself bounds the request head (answering 408 and closing); the body
   // has the gateway's own deadline (http/body.ts), which answers in the
   // caller's protocol. requestTimeout backs both up for routes that read no body.
-  const { requestHeadersMs, requestBodyMs } = first.settings.timeouts;
+  const { requestHeadersMs, requestBodyMs } = first?.settings.timeouts ?? defaultTimeouts;
   const server = createServer({
     // Idle keep-alive must end before the head deadline could fire on an idle socket.
     keepAliveTimeout: Math.min(65_000, requestHeadersMs - 500),
     headersTimeout: requestHeadersMs,
     requestTimeout: requestHeadersMs + requestBodyMs + 5_000,
   }, handler);
-  const host = options.host ?? process.env.SWITCHYARD_HOST ?? first.settings.listen.host;
-  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : first.settings.listen.port);
+  const listen = first?.settings.listen ?? { host: '0.0.0.0', port: 8080 };
+  const host = options.host ?? process.env.SWITCHYARD_HOST ?? listen.host;
+  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : listen.port);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => { server.off('error', reject); resolveListen(); });
@@ -161,12 +188,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${address.port}`;
-  log.info('switchyard serving', { address: `${shownHost}:${address.port}`, config_version: first.version, source: first.source });
+  log.info('switchyard serving', { address: `${shownHost}:${address.port}`, config_version: first?.version ?? null, ready: first !== undefined });
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
     shuttingDown ??= (async () => {
-      accepting = false;
+      phase = 'draining';
       const drainMs = store.current()?.settings.shutdown.drainMs ?? 30_000;
       log.info('shutting down: draining in-flight requests', { in_flight: live.inFlight, drain_ms: drainMs });
       // Keep listening while draining: /readyz answers 503 (so load balancers stop
@@ -177,13 +204,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
-      await stopSource();
+      await source.stop();
       await usageLog?.close();
-      await limiter.close();
+      await activation;
+      await limiter?.close();
       await closeUpstreamPools();
     })();
     return shuttingDown;
   };
 
-  return { url, port: address.port, store, runtime: live, server, shutdown };
+  return {
+    url, port: address.port, store, runtime: live, server, shutdown,
+    get phase() { return phase; },
+    reload: () => source.reloadNow(),
+  };
 }

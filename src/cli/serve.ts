@@ -1,7 +1,9 @@
 // `switchyard serve`: serve a config folder (hot-reloaded) or a git branch
-// (pulled on an interval). SIGTERM/SIGINT drain in-flight requests, then exit 0.
+// (pulled on an interval). SIGHUP reloads now; SIGTERM/SIGINT drain in-flight
+// requests, then exit 0. An invalid or unreachable config never stops it: it
+// serves /healthz and /metrics, not ready, until a valid version arrives.
 
-import { ConfigLoadError, startGateway, type GatewayOptions } from '../gateway.ts';
+import { startGateway, type GatewayOptions } from '../gateway.ts';
 import { log } from '../telemetry/logger.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
 
@@ -16,6 +18,10 @@ Serve the gateway.
   --git-branch B      branch to follow (default: the remote's default; env SWITCHYARD_GIT_BRANCH)
   --git-path SUB      folder inside the repository (default gateway.d; env SWITCHYARD_GIT_PATH)
   --git-interval S    seconds between pulls (default 30; env SWITCHYARD_GIT_INTERVAL)
+
+Signals: SIGHUP reloads at once (rescans the folder or fetches the branch);
+SIGTERM and SIGINT drain in-flight requests, then exit 0.
+Env SWITCHYARD_GIT_WEBHOOK_SECRET enables POST /-/hooks/git (a signed push webhook).
 `;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -51,19 +57,18 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     }
     // A stray rejection anywhere must not take down a gateway serving other requests.
     process.on('unhandledRejection', (reason) => log.error('unhandled rejection (request continues to be served)', { error: reason as Error }));
-    let gateway;
-    try {
-      gateway = await startGateway(options);
-    } catch (err) {
-      if (err instanceof ConfigLoadError) {
-        for (const line of err.errors) io.stderr.write(`${line}\n`);
-        io.stderr.write(`switchyard: not serving: ${err.errors.length} config error(s)\n`);
-        return 1;
-      }
-      throw err;
-    }
+    const gateway = await startGateway(options);
+    // SIGHUP would otherwise end the process (exit 129) with no drain; here it means "reload now".
+    const onHangup = (): void => {
+      log.info('SIGHUP: reloading the config now');
+      void gateway.reload().then((outcome) => {
+        if (outcome.ok) log.info('SIGHUP reload done', { config_version: outcome.version });
+      });
+    };
+    process.on('SIGHUP', onHangup);
     await new Promise<void>((resolve) => {
       const stop = () => {
+        process.off('SIGHUP', onHangup);
         // Hard limit: the drain, plus a few seconds for flushing, then exit regardless.
         const drainMs = gateway.store.current()?.settings.shutdown.drainMs ?? 30_000;
         setTimeout(() => process.exit(process.exitCode ?? 0), drainMs + 5000).unref();

@@ -49,6 +49,9 @@ export const defaultBaseUrls: Readonly<Record<ProviderSpec['type'], string | und
 };
 
 /** The built-in policy, equal to the contract's example `default` policy. */
+/** Client deadlines when settings.timeouts is silent (also before any config has loaded). */
+export const defaultTimeouts = { requestHeadersMs: 60_000, requestBodyMs: 60_000 } as const;
+
 export const builtinPolicy: RawPolicy = {
   retry_on: [429, 500, 502, 503, 504, 'timeout', 'network'],
   max_attempts: 3,
@@ -129,7 +132,7 @@ function compileSettings(s: RawSettings, secret: SecretLookup): Settings {
     metrics: freeze({ keyLabel: s.metrics?.key_label ?? false }),
     cors: freeze({ origins: freeze([...(s.cors?.origins ?? [])]), maxAgeS: s.cors?.max_age_s ?? 600 }),
     bodyLimitBytes: parseByteSize(s.body_limit ?? '10mb') ?? 10 * 1024 * 1024,
-    timeouts: freeze({ requestHeadersMs: s.timeouts?.request_headers_ms ?? 60_000, requestBodyMs: s.timeouts?.request_body_ms ?? 60_000 }),
+    timeouts: freeze({ requestHeadersMs: s.timeouts?.request_headers_ms ?? defaultTimeouts.requestHeadersMs, requestBodyMs: s.timeouts?.request_body_ms ?? defaultTimeouts.requestBodyMs }),
     upstream: freeze({
       maxReplyBytes: parseByteSize(s.upstream?.max_reply_bytes ?? '64mb') ?? 64 * 1024 * 1024,
       maxEventBytes: parseByteSize(s.upstream?.max_event_bytes ?? '16mb') ?? 16 * 1024 * 1024,
@@ -251,6 +254,7 @@ function compileKey(name: string, k: RawKey, allowedRoutes: ReadonlySet<string>)
     name,
     sha256: k.sha256.toLowerCase(),
     disabled: k.disabled ?? false,
+    admin: k.admin ?? false,
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     allowedRoutes,
     limits: freeze({

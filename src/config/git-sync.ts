@@ -1,7 +1,11 @@
 // Serving config from a git branch: clone once, then fetch on an interval; a
 // new commit is checked out, loaded in full and swapped in only when valid.
 // The config version is the commit sha. A broken commit keeps the last good
-// one serving and is not retried until a newer commit arrives. Each commit is
+// one serving; it is reported (/status, switchyard_config_stale) for as long
+// as it is the head, and re-checked only when forced (SIGHUP, /-/reload, a
+// webhook) or when a newer commit arrives. A replica started on a broken head
+// serves the newest valid commit behind it, so a new pod never crash-loops on
+// a bad push. An unreachable remote is retried on the interval. Each commit is
 // checked on a worker thread (loadConfig's `offThread`), so serving goes on
 // undisturbed while a big config is parsed.
 //
@@ -14,8 +18,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { log, redact } from '../telemetry/logger.ts';
-import { formatConfigError } from './config-error.ts';
+import { formatConfigError, type ConfigError } from './config-error.ts';
+import type { ConfigSource, ReloadOutcome } from './config-source.ts';
 import { loadConfig } from './load.ts';
+import type { Snapshot } from './snapshot.ts';
 import type { ConfigStore } from './store.ts';
 import { callHook, logRejection, type ReloadHooks } from './watch.ts';
 
@@ -33,13 +39,15 @@ export interface GitSyncOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface GitSync {
-  stop(): Promise<void>;
-  /** Fetches and applies a new commit now; resolves when done (never rejects). */
-  syncNow(): Promise<void>;
-  /** The commit sha serving now. */
+export interface GitSync extends ConfigSource {
+  /** Fetches and applies a new commit now; resolves with the outcome (never rejects). */
+  syncNow(options?: { force?: boolean }): Promise<ReloadOutcome>;
+  /** The commit sha serving now; '' while none does. */
   readonly version: string;
 }
+
+/** How many commits back from an invalid head the start looks for one that is valid. */
+export const fallbackDepth = 20;
 
 /** The URL without user info, for /status, logs and errors. */
 export function stripCredentials(url: string): string {
@@ -54,9 +62,11 @@ export function stripCredentials(url: string): string {
 }
 
 /**
- * Clones, loads the sub-path at HEAD and swaps it into the store, then polls.
- * Rejects (with formatted, secret-free errors) when the clone or the first
- * config fails, so `serve` exits instead of serving nothing. The hook is called
+ * Clones the branch and serves the sub-path at its head, then fetches on the
+ * interval. Never rejects for the source: an unreachable remote is retried on
+ * the interval, and an invalid head makes the start serve the newest valid
+ * commit among the last `fallbackDepth` (or nothing, not ready, until a valid
+ * one arrives). Resolves once that first attempt is done. The hook is called
  * for the first load too.
  */
 export async function startGitSync(options: GitSyncOptions, store: ConfigStore, hooks: ReloadHooks): Promise<GitSync> {
@@ -66,6 +76,7 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
   const processEnv = options.env ?? process.env;
   const env = gitEnvironment(processEnv);
   if (options.url.startsWith('-') || options.branch?.startsWith('-')) throw new Error('git url and branch must not start with "-"');
+  const health = store.health;
 
   const scrub = (err: unknown): string => {
     const text = err instanceof Error ? err.message : String(err);
@@ -73,72 +84,135 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
   };
 
   const checkout = join(options.workDir, 'checkout');
-  await mkdir(options.workDir, { recursive: true });
-  await rm(checkout, { recursive: true, force: true });
-  try {
-    await gitAt(options.workDir, env).clone(options.url, checkout, ['--depth', '1', '--single-branch', ...(options.branch ? ['--branch', options.branch] : [])]);
-  } catch (err) {
-    throw new Error(`git clone of ${origin} failed: ${scrub(err)}`);
-  }
-  const repo = gitAt(checkout, env);
-  const branch = options.branch ?? (await repo.revparse(['--abbrev-ref', 'HEAD'])).trim();
   const configDir = join(checkout, subPath);
-
   // Stopping cancels a check in progress instead of waiting for it.
   const stopping = new AbortController();
   const load = (sha: string) => loadConfig(configDir, {
     checkSecrets: true, source: 'git', version: sha, origin, displayDir: subPath, env: processEnv, offThread: true, signal: stopping.signal,
   });
 
-  let current = (await repo.revparse(['HEAD'])).trim();
-  const first = await load(current);
-  if (!first.ok) {
-    const lines = first.errors.map(formatConfigError);
-    store.recordReload({ at: new Date(), source: 'git', ok: false, errors: lines, version: current });
-    throw new Error(`config at ${origin} ${branch}@${current.slice(0, 12)} is invalid:\n${lines.join('\n')}`);
-  }
-  store.swap(first.snapshot);
-  store.recordReload({ at: new Date(), source: 'git', ok: true, errors: [], version: current });
-  log.info('config loaded from git', { origin, branch, version: current, path: subPath });
-  callHook(hooks, 'git', true, first.snapshot);
-
+  let repo: SimpleGit | undefined;
+  let branch = options.branch ?? '';
+  /** The commit serving; '' until one does. */
+  let current = '';
+  /** The newest commit seen that was rejected; not re-checked unless forced. */
   let rejected: string | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let chain: Promise<void> = Promise.resolve();
+  let chain: Promise<ReloadOutcome> = Promise.resolve(outcome([]));
 
-  async function syncOnce(): Promise<void> {
+  function outcome(errors: string[], unreachable?: boolean): ReloadOutcome {
+    return { ok: errors.length === 0, version: current || null, errors, ...(unreachable ? { unreachable } : {}) };
+  }
+
+  function unreachable(message: string): ReloadOutcome {
+    health.syncFailed(message);
+    hooks.onSyncError?.('git');
+    log.warn(current ? `${message}; the current config keeps serving` : `${message}; not ready until it succeeds`, { origin, branch });
+    return outcome([message], true);
+  }
+
+  function accept(sha: string, snapshot: Snapshot, message: string): void {
+    current = sha;
+    rejected = undefined;
+    health.accepted();
+    store.swap(snapshot);
+    store.recordReload({ at: new Date(), source: 'git', ok: true, errors: [], version: sha });
+    log.info(message, { source: 'git', origin, branch, version: sha, path: subPath });
+    callHook(hooks, 'git', true, snapshot);
+  }
+
+  async function reject(sha: string, errors: ConfigError[]): Promise<string[]> {
+    rejected = sha;
+    const lines = errors.map(formatConfigError);
+    health.reject({ version: sha, at: new Date(), errors: lines });
+    await logRejection(lines, { source: 'git', version: sha }, current
+      ? 'config rejected; the last good commit keeps serving'
+      : 'config rejected; looking for an older valid commit');
+    store.recordReload({ at: new Date(), source: 'git', ok: false, errors: lines, version: sha });
+    callHook(hooks, 'git', false, undefined, errors);
+    return lines;
+  }
+
+  async function checkoutCommit(sha: string): Promise<void> {
+    await repo!.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', sha]);
+    await repo!.raw(['clean', '-ffdxq']);
+  }
+
+  /** Clones (with enough history to fall back) and serves the head, else the newest valid commit behind it. */
+  async function cloneAndLoad(): Promise<ReloadOutcome> {
+    await mkdir(options.workDir, { recursive: true });
+    await rm(checkout, { recursive: true, force: true });
+    try {
+      await gitAt(options.workDir, env).clone(options.url, checkout,
+        ['--depth', String(fallbackDepth), '--single-branch', ...(options.branch ? ['--branch', options.branch] : [])]);
+    } catch (err) {
+      return unreachable(`git clone of ${origin} failed: ${scrub(err)}`);
+    }
+    health.synced();
+    const cloned = gitAt(checkout, env);
+    repo = cloned;
+    branch = options.branch ?? (await cloned.revparse(['--abbrev-ref', 'HEAD'])).trim();
+    const history = (await cloned.raw(['rev-list', `--max-count=${fallbackDepth}`, 'HEAD'])).split('\n').filter(Boolean);
+    const head = history[0]!;
+    let headErrors: string[] = [];
+    for (const [i, sha] of history.entries()) {
+      if (stopped) return outcome([]);
+      if (i > 0) await checkoutCommit(sha);
+      const result = await load(sha);
+      if (result.ok) {
+        if (i === 0) {
+          accept(sha, result.snapshot, 'config loaded from git');
+          return outcome([]);
+        }
+        // Serving an older commit: the head stays the rejected version, reported and alerted on.
+        const headRejection = health.rejected;
+        accept(sha, result.snapshot, 'branch head is invalid; serving the newest valid commit behind it');
+        rejected = head;
+        if (headRejection) health.reject(headRejection);
+        health.fallback = { head, served: sha };
+        return outcome(headErrors);
+      }
+      if (i === 0) headErrors = await reject(sha, result.errors);
+      else log.warn('older commit is invalid too', { origin, branch, version: sha, errors: result.errors.length });
+    }
+    // Nothing valid in reach: not ready; the head stays the rejected version until a new one arrives.
+    rejected = head;
+    if (history.length > 1) await checkoutCommit(head);
+    log.error(`no valid config among the last ${history.length} commits; not ready until a valid commit is pushed`, { origin, branch });
+    return outcome(headErrors);
+  }
+
+  async function syncOnce(force: boolean): Promise<ReloadOutcome> {
+    if (!repo) return cloneAndLoad();
     try {
       await repo.raw(['fetch', '--depth', '1', 'origin', branch]);
     } catch (err) {
-      log.warn('git fetch failed; the current config keeps serving', { origin, branch, error: scrub(err) });
-      return;
+      return unreachable(`git fetch from ${origin} failed: ${scrub(err)}`);
     }
+    health.synced();
     const head = (await repo.revparse(['FETCH_HEAD'])).trim();
-    if (stopped || head === current || head === rejected) return;
+    if (stopped || head === current) return outcome([]);
+    if (head === rejected && !force) return outcome(health.rejected?.errors ?? []);
     await repo.raw(['reset', '--hard', '--quiet', 'FETCH_HEAD']);
     await repo.raw(['clean', '-ffdxq']);
     const result = await load(head);
-    if (stopped) return;
+    if (stopped) return outcome([]);
     if (result.ok) {
-      current = head;
-      rejected = undefined;
-      store.swap(result.snapshot);
-      store.recordReload({ at: new Date(), source: 'git', ok: true, errors: [], version: head });
-      log.info('config reloaded', { source: 'git', origin, branch, version: head });
-      callHook(hooks, 'git', true, result.snapshot);
-    } else {
-      rejected = head;
-      const lines = result.errors.map(formatConfigError);
-      await logRejection(lines, { source: 'git', version: head }, 'config reload rejected; the last good commit keeps serving');
-      store.recordReload({ at: new Date(), source: 'git', ok: false, errors: lines, version: head });
-      callHook(hooks, 'git', false, undefined, result.errors);
+      accept(head, result.snapshot, 'config reloaded');
+      return outcome([]);
     }
+    return outcome(await reject(head, result.errors));
   }
 
-  const syncNow = (): Promise<void> => {
-    chain = chain.then(() => (stopped ? undefined : syncOnce())).catch((err: unknown) => {
-      log.error('git sync failed; the current config keeps serving', { origin, error: scrub(err) });
+  /** Serialized: a sync asked for while one runs waits for it, then runs. */
+  const syncNow = ({ force = false } = {}): Promise<ReloadOutcome> => {
+    chain = chain.then(() => (stopped ? outcome([]) : syncOnce(force))).catch((err: unknown) => {
+      const message = `git sync failed: ${scrub(err)}`;
+      log.error(`${message}; the current config keeps serving`, { origin });
+      health.syncFailed(message);
+      hooks.onSyncError?.('git');
+      return outcome([message], true);
     });
     return chain;
   };
@@ -147,10 +221,12 @@ export async function startGitSync(options: GitSyncOptions, store: ConfigStore, 
     timer = setTimeout(() => { void syncNow().then(() => { if (!stopped) tick(); }); }, intervalMs);
     timer.unref();
   };
+  await syncNow();
   tick();
 
   return {
     syncNow,
+    reloadNow: () => syncNow({ force: true }),
     get version() { return current; },
     async stop() {
       stopped = true;

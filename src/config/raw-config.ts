@@ -68,6 +68,7 @@ export interface RawKey {
   sha256: string;
   models: string[];
   disabled?: boolean;
+  admin?: boolean;
   expires?: string;
   limits?: { rpm?: number; tpm?: number; concurrency?: number; budget_usd?: number; budget_period?: 'day' | 'week' | 'month' };
   metadata?: Record<string, string | number | boolean>;

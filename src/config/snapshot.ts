@@ -117,6 +117,8 @@ export interface ClientKey {
   name: string;
   sha256: string;
   disabled: boolean;
+  /** May read /status and /ui and call POST /-/reload. */
+  admin: boolean;
   /** Epoch ms after which the key is refused; undefined = never. */
   expiresAt?: number;
   /** Route names (groups and provider/model ids) this key may use, wildcards expanded. */

@@ -3,6 +3,7 @@
 // snapshot keeps it to its end. Also keeps the last reload's outcome for /status.
 
 import type { Snapshot } from './snapshot.ts';
+import { SyncHealth } from './sync-health.ts';
 
 export interface ReloadStatus {
   at: Date;
@@ -23,6 +24,8 @@ export class ConfigStore {
   lastReload: ReloadStatus | undefined;
   /** When the serving snapshot was last replaced successfully. */
   lastSuccessAt: Date | undefined;
+  /** Whether the source is reachable and its newest version serves (metrics, /status, /readyz). */
+  readonly health = new SyncHealth();
 
   constructor(initial?: Snapshot) {
     if (initial) { this.#current = initial; this.lastSuccessAt = initial.loadedAt; }

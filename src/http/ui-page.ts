@@ -42,6 +42,19 @@ function lastReload(report: StatusReport): string {
   return `${head}<ul class="errors">${shown}${more}</ul><p class="muted">The previous config keeps serving.</p>`;
 }
 
+/** Why the serving config is not the newest: a rejected version, an unreachable source, an older commit at start. */
+function staleness(report: StatusReport): string {
+  const c = report.config;
+  const parts: string[] = [];
+  if (c.sync_error) parts.push(`<p><span class="badge failed">source unreachable</span> since ${time(c.sync_error.at)}: <code>${escapeHtml(c.sync_error.message)}</code></p>`);
+  if (c.rejected) {
+    const version = c.rejected.version ? ` <code>${escapeHtml(c.rejected.version.slice(0, 12))}</code>` : '';
+    parts.push(`<p><span class="badge failed">newest version rejected</span>${version} at ${time(c.rejected.at)}; the config above keeps serving.</p>`);
+  }
+  if (c.fallback) parts.push(`<p class="muted">The branch head <code>${escapeHtml(c.fallback.head.slice(0, 12))}</code> was invalid at start; serving <code>${escapeHtml(c.fallback.served.slice(0, 12))}</code>, the newest valid commit behind it.</p>`);
+  return parts.join('\n');
+}
+
 function membersTable(report: StatusReport): string {
   if (report.members.length === 0) return '<p class="muted">No members.</p>';
   const rows = report.members
@@ -175,6 +188,7 @@ export function renderStatusPage(report: StatusReport): string {
 <main>
 <section id="config">
   <h2>Last reload</h2>
+  ${staleness(report)}
   ${lastReload(report)}
 </section>
 <section id="today">

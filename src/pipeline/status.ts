@@ -16,6 +16,7 @@ export function buildStatusReport(snapshot: Snapshot, store: ConfigStore, rt: Ru
     for (const tier of route.tiers) for (const m of tier) targets.add(m.target);
   }
   const last = store.lastReload;
+  const health = store.health;
   return {
     generated_at: iso(now),
     config: {
@@ -24,6 +25,13 @@ export function buildStatusReport(snapshot: Snapshot, store: ConfigStore, rt: Ru
       origin: snapshot.origin,
       loaded_at: snapshot.loadedAt.toISOString(),
       last_reload: last ? { at: last.at.toISOString(), source: last.source, ok: last.ok, errors: [...last.errors] } : null,
+      stale: health.stale,
+      last_sync_at: health.lastSyncAt?.toISOString() ?? null,
+      sync_error: health.failure ? { at: health.failure.at.toISOString(), message: health.failure.message } : null,
+      rejected: health.rejected
+        ? { version: health.rejected.version ?? null, at: health.rejected.at.toISOString(), errors: [...health.rejected.errors] }
+        : null,
+      fallback: health.fallback ? { ...health.fallback } : null,
     },
     providers: [...snapshot.providers.values()].map((p) => {
       const cooling = rt.credentials.coolingDown(p.name, now);

@@ -119,6 +119,36 @@ const configLastSuccess = new Gauge({
   registers: [registry],
 });
 
+// Config sync health (spec 7.2). Stale and the last sync time are read from
+// the source's health when scraped, so they are never out of date.
+const configSyncErrors = new Counter({
+  name: 'switchyard_config_sync_errors_total',
+  help: 'Failures to read the config source: git clone or fetch, or a config folder that cannot be opened.',
+  labelNames: ['source'] as const,
+  registers: [registry],
+});
+
+let syncHealth: (() => { stale: boolean; lastSyncAt: Date | undefined }) | undefined;
+
+new Gauge({
+  name: 'switchyard_config_last_sync_timestamp_seconds',
+  help: 'Unix time the config source was last read successfully (a git fetch or a folder scan), whatever the validity of what was read.',
+  registers: [registry],
+  collect() {
+    const at = syncHealth?.().lastSyncAt;
+    if (at) this.set(at.getTime() / 1000);
+  },
+});
+
+new Gauge({
+  name: 'switchyard_config_stale',
+  help: '1 while the newest config version seen is rejected or the config source cannot be read, else 0.',
+  registers: [registry],
+  collect() {
+    this.set(syncHealth?.().stale ? 1 : 0);
+  },
+});
+
 // Extensions (not in the contract table; named so they cannot clash with it).
 const usageWriteErrors = new Counter({
   name: 'switchyard_usage_write_errors_total',
@@ -328,6 +358,16 @@ export const metrics = {
   /** A reload attempt ended (the initial load is not a reload). */
   configReload(source: ConfigSource, ok: boolean): void {
     configReloads.labels(source, ok ? 'success' : 'failure').inc();
+  },
+
+  /** The config source could not be read (a failed clone, fetch or folder scan). */
+  configSyncError(source: ConfigSource): void {
+    configSyncErrors.labels(source).inc();
+  },
+
+  /** Where the stale and last-sync gauges read their values at scrape time. */
+  followConfigSync(health: () => { stale: boolean; lastSyncAt: Date | undefined }): void {
+    syncHealth = health;
   },
 
   /** A config became the serving one (initial load or successful reload). */

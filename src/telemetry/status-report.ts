@@ -26,6 +26,16 @@ export interface StatusReport {
       /** Validation or load errors of a failed reload (`FILE:LINE:COL: message`); empty when ok. */
       errors: string[];
     } | null;
+    /** True while the newest version seen is rejected or the source cannot be read (switchyard_config_stale). */
+    stale: boolean;
+    /** ISO time the source was last read successfully (a git fetch or a folder scan); null before any. */
+    last_sync_at: string | null;
+    /** Why the source cannot be read now; null when it can. */
+    sync_error: { at: string; message: string } | null;
+    /** The newest version seen, rejected; kept for as long as it is the newest. null when the newest serves. */
+    rejected: { version: string | null; at: string; errors: string[] } | null;
+    /** Under git: the branch head was invalid at start, so an older commit serves. */
+    fallback: { head: string; served: string } | null;
   };
   providers: {
     name: string;

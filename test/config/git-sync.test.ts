@@ -1,9 +1,11 @@
 // Git sync against a real local bare repository made with the git CLI:
-// clone, pull of a new commit, a bad commit rejected (and not retried), the
-// version is the commit sha, and the first load's failure rejects the start.
+// clone, pull of a new commit, a bad commit rejected (and not retried unless
+// forced), the version is the commit sha, a broken head at start falls back to
+// the newest valid commit, and an unreachable remote is stale, then recovers.
 
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { rename } from 'node:fs/promises';
 import { formatConfigError } from '../../src/config/config-error.ts';
 import { gitConfigFor, startGitSync, stripCredentials, type GitSync } from '../../src/config/git-sync.ts';
 import { ConfigStore } from '../../src/config/store.ts';
@@ -94,40 +96,94 @@ describe('config git sync', () => {
     expect(store.current()!.version).to.equal(sha);
   });
 
-  it('a first commit that fails validation rejects the start with the positioned errors', async () => {
-    await repo.commit(inGatewayD({ ...demoFiles, '20-groups.yaml': 'groups:\n  demo:\n    members: [{ target: ghost/echo }]\n' }), 'bad from the start');
-    let error: Error | undefined;
-    try {
-      sync = await startGitSync({ url: repo.url, branch: 'main', workDir, intervalS: 3600 }, store, hooks);
-    } catch (err) {
-      error = err as Error;
-    }
-    expect(error?.message).to.include('gateway.d/20-groups.yaml:3:25: /groups/demo/members/0/target: unknown provider "ghost" (known: demo)');
-    expect(store.current()).to.equal(undefined);
+  it('a replica started on a broken head serves the newest valid commit behind it, and says so', async () => {
+    const good = await repo.commit(inGatewayD(demoFiles), 'good');
+    await repo.commit(inGatewayD({ '20-groups.yaml': 'groups:\n  demo:\n    members: [{ target: ghost/echo }]\n' }), 'bad 1');
+    const head = await repo.commit({ 'README.md': 'still bad\n' }, 'bad 2');
+    sync = await startGitSync({ url: repo.url, branch: 'main', workDir, intervalS: 3600 }, store, hooks);
+    expect(store.current()!.version).to.equal(good);
+    expect(store.health.fallback).to.deep.equal({ head, served: good });
+    expect(store.health.rejected).to.deep.include({ version: head });
+    expect(store.health.rejected!.errors).to.deep.equal(['gateway.d/20-groups.yaml:3:25: /groups/demo/members/0/target: unknown provider "ghost" (known: demo)']);
+    expect(store.health.stale).to.equal(true);
+
+    // The rejected head is reported for as long as it is the head, not re-checked on each poll.
+    await sync.syncNow();
+    expect(store.health.rejected).to.deep.include({ version: head });
+    const events = hooks.events.length;
+    await sync.syncNow();
+    expect(hooks.events).to.have.length(events);
+    // A forced reload (SIGHUP, /-/reload) checks it again and says why it is still refused.
+    const forced = await sync.reloadNow();
+    expect(forced).to.deep.include({ ok: false, version: good });
+    expect(forced.errors[0]).to.include('unknown provider "ghost"');
+    expect(hooks.events).to.have.length(events + 1);
+
+    // A fixing commit lands and clears it all.
+    const fixed = await repo.commit(inGatewayD({ '20-groups.yaml': demoFiles['20-groups.yaml']! }), 'fix');
+    expect(await sync.syncNow()).to.deep.equal({ ok: true, version: fixed, errors: [] });
+    expect(store.health.stale).to.equal(false);
+    expect(store.health.fallback).to.equal(undefined);
   });
 
-  it('a missing sub-path or an unreachable repository rejects the start clearly', async () => {
-    await repo.commit({ 'README.md': 'no config here\n' }, 'empty');
-    const missing = await startGitSync({ url: repo.url, workDir, intervalS: 3600 }, store, hooks).then(() => undefined, (err: Error) => err.message);
-    expect(missing).to.include('gateway.d: config folder does not exist');
+  it('with no valid commit in reach it starts anyway, not ready, and serves the first valid push', async () => {
+    await repo.commit(inGatewayD({ ...demoFiles, '20-groups.yaml': 'groups:\n  demo:\n    members: [{ target: ghost/echo }]\n' }), 'bad from the start');
+    sync = await startGitSync({ url: repo.url, branch: 'main', workDir, intervalS: 3600 }, store, hooks);
+    expect(store.current()).to.equal(undefined);
+    expect(store.health.rejected!.errors).to.deep.equal(['gateway.d/20-groups.yaml:3:25: /groups/demo/members/0/target: unknown provider "ghost" (known: demo)']);
+    expect(store.health.stale).to.equal(true);
+    const fixed = await repo.commit(inGatewayD({ '20-groups.yaml': demoFiles['20-groups.yaml']! }), 'fix');
+    expect(await sync.syncNow()).to.deep.include({ ok: true, version: fixed });
+    expect(store.current()!.version).to.equal(fixed);
+    expect(store.health.stale).to.equal(false);
+  });
 
-    const unreachable = await startGitSync({ url: `file://${repo.root}/nothing.git`, workDir, intervalS: 3600 }, store, hooks).then(() => undefined, (err: Error) => err.message);
-    expect(unreachable).to.match(/^git clone of file:\/\/.*nothing\.git failed: /);
+  it('a missing sub-path is a rejected version; an unreachable repository is retried and never shows a password', async () => {
+    await repo.commit({ 'README.md': 'no config here\n' }, 'empty');
+    sync = await startGitSync({ url: repo.url, workDir, intervalS: 3600 }, store, hooks);
+    expect(store.health.rejected!.errors[0]).to.include('gateway.d: config folder does not exist');
+    await sync.stop();
+
+    const unreachable = new ConfigStore();
+    const missingUrl = `file://${repo.root}/later.git`;
+    sync = await startGitSync({ url: missingUrl, workDir, intervalS: 3600 }, unreachable, hooks);
+    expect(unreachable.current()).to.equal(undefined);
+    expect(unreachable.health.failure!.message).to.match(/^git clone of file:\/\/.*later\.git failed: /);
+    expect(unreachable.health.stale).to.equal(true);
+    expect(hooks.syncErrors).to.deep.equal(['git']);
+    // The remote appears (with a valid config): the next attempt clones and serves.
+    await repo.commit(inGatewayD(demoFiles), 'config at last');
+    await git(repo.root, 'clone', '--quiet', '--bare', repo.bare, `${repo.root}/later.git`);
+    const outcome = await sync.syncNow();
+    expect(outcome.ok).to.equal(true);
+    expect(unreachable.current()).not.to.equal(undefined);
+    expect(unreachable.health.stale).to.equal(false);
+    await sync.stop();
 
     // Nothing listens on loopback port 1: the clone fails, and the message never shows the password.
-    const withPassword = await startGitSync({ url: 'https://deploy:s3cret-pw@127.0.0.1:1/acme/config.git', workDir, intervalS: 3600 }, store, hooks)
-      .then(() => undefined, (err: Error) => err.message);
-    expect(withPassword).to.match(/^git clone of https:\/\/127\.0\.0\.1:1\/acme\/config\.git failed: /);
-    expect(withPassword).not.to.include('s3cret-pw');
+    const withPassword = new ConfigStore();
+    sync = await startGitSync({ url: 'https://deploy:s3cret-pw@127.0.0.1:1/acme/config.git', workDir, intervalS: 3600 }, withPassword, hooks);
+    expect(withPassword.health.failure!.message).to.match(/^git clone of https:\/\/127\.0\.0\.1:1\/acme\/config\.git failed: /);
+    expect(withPassword.health.failure!.message).not.to.include('s3cret-pw');
   });
 
-  it('keeps serving when the remote goes away', async () => {
+  it('keeps serving when the remote goes away, stale until it is back', async () => {
     const sha = await repo.commit(inGatewayD(demoFiles), 'initial');
     sync = await startGitSync({ url: repo.url, workDir, intervalS: 3600 }, store, hooks);
-    await removeFolder(repo.bare);
-    await sync.syncNow();
+    const syncedAt = store.health.lastSyncAt!;
+    const moved = `${repo.bare}-moved`;
+    await rename(repo.bare, moved);
+    const away = await sync.syncNow();
+    expect(away).to.deep.include({ ok: false, unreachable: true, version: sha });
     expect(store.current()!.version).to.equal(sha);
     expect(hooks.events).to.have.length(1);
+    expect(store.health.stale).to.equal(true);
+    expect(store.health.errorCount).to.equal(1);
+    expect(store.health.lastSyncAt).to.equal(syncedAt);
+    await rename(moved, repo.bare);
+    expect(await sync.syncNow()).to.deep.equal({ ok: true, version: sha, errors: [] });
+    expect(store.health.stale).to.equal(false);
+    expect(store.health.lastSyncAt!.getTime()).to.be.greaterThan(syncedAt.getTime());
   });
 
   it('strips credentials from the URL it shows', () => {

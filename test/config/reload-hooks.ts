@@ -14,6 +14,12 @@ export interface ReloadEvent {
 
 export class RecordingHooks implements ReloadHooks {
   readonly events: ReloadEvent[] = [];
+  /** Sources that could not be read, one entry per failure. */
+  readonly syncErrors: ('file' | 'git')[] = [];
+
+  onSyncError(source: 'file' | 'git'): void {
+    this.syncErrors.push(source);
+  }
   #waiters: { match: (e: ReloadEvent) => boolean; resolve: (e: ReloadEvent) => void }[] = [];
 
   onReload(source: 'file' | 'git', ok: boolean, snapshot?: Snapshot, errors?: ConfigError[]): void {

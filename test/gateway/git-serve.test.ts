@@ -12,7 +12,7 @@ import { TestRepo } from '../support/test-repo.ts';
 const TOKEN = 'sk-sy-git-test-00000000000000000000000000';
 const files = (reply: string) => ({
   'config/gateway.d/providers.yaml': `providers:\n  demo:\n    type: mock\n    models:\n      echo: { reply: "${reply}" }\n`,
-  'config/gateway.d/keys.yaml': `keys:\n  git-test:\n    sha256: ${sha256(TOKEN)}\n    models: ["demo/*"]\n`,
+  'config/gateway.d/keys.yaml': `keys:\n  git-test:\n    sha256: ${sha256(TOKEN)}\n    models: ["demo/*"]\n    admin: true\n`,
   'config/gateway.d/settings.yaml': 'settings:\n  usage: { enabled: false }\n',
 });
 

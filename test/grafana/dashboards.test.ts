@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { registry } from '../../src/telemetry/metrics.ts';
-import { contractMetrics } from '../telemetry/contract-metrics.ts';
+import { allowedMetrics } from '../telemetry/contract-metrics.ts';
 import { references, type Selector } from './promql-references.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -63,10 +63,10 @@ function defaultMetricFamilies(): Map<string, string> {
 /** The labels a series named `name` may carry, or undefined when the name is not allowed. */
 function labelsOf(name: string): string[] | undefined {
   const suffix = /_(bucket|sum|count)$/.exec(name);
-  const contract = contractMetrics[name] ?? (suffix ? contractMetrics[name.slice(0, -suffix[0].length)] : undefined);
+  const contract = allowedMetrics[name] ?? (suffix ? allowedMetrics[name.slice(0, -suffix[0].length)] : undefined);
   if (contract) {
-    if (contract.type !== 'histogram' && !contractMetrics[name]) return undefined; // _sum of a counter is not a series
-    if (contract.type === 'histogram' && contractMetrics[name]) return undefined; // a histogram is queried by its series
+    if (contract.type !== 'histogram' && !allowedMetrics[name]) return undefined; // _sum of a counter is not a series
+    if (contract.type === 'histogram' && allowedMetrics[name]) return undefined; // a histogram is queried by its series
     return [...contract.labels, ...(contract.keyLabel ? ['key'] : []), ...(suffix?.[1] === 'bucket' ? ['le'] : []), ...targetLabels];
   }
   if (name.startsWith('switchyard_')) return undefined;
@@ -216,7 +216,7 @@ describe('grafana dashboards', () => {
         for (const s of references(expr).selectors) used.add(s.metric.replace(/_(bucket|sum|count)$/, ''));
       }
     }
-    expect([...Object.keys(contractMetrics)].filter((m) => !used.has(m))).to.deep.equal([]);
+    expect([...Object.keys(allowedMetrics)].filter((m) => !used.has(m))).to.deep.equal([]);
   });
 
   it('show latency p50/p95/p99 and time to first token with histogram_quantile', () => {
@@ -258,7 +258,10 @@ describe('alert rules', () => {
 
   it('alert on failing reloads, all circuits open and a high 5xx ratio', () => {
     const names = rules.map((r) => r.alert);
-    expect(names).to.include.members(['SwitchyardConfigReloadFailing', 'SwitchyardAllCircuitsOpen', 'SwitchyardHigh5xxRate']);
+    expect(names).to.include.members([
+      'SwitchyardConfigReloadFailing', 'SwitchyardConfigSyncFailing', 'SwitchyardConfigNotLoaded', 'SwitchyardConfigVersionSkew',
+      'SwitchyardAllCircuitsOpen', 'SwitchyardHigh5xxRate',
+    ]);
     for (const r of rules) {
       expect(r.labels?.severity, r.alert).to.be.oneOf(['warning', 'critical']);
       expect(r.annotations?.summary, r.alert).to.be.a('string');
@@ -297,11 +300,21 @@ describe('alert rules', () => {
               { series: 'switchyard_circuit_open{job="sy",instance="a",provider="claude",upstream_model="claude-sonnet-4-5"}', values: '1x10' },
               { series: 'switchyard_circuit_open{job="sy",instance="b",provider="openai",upstream_model="gpt-4o"}', values: '1x10' },
               { series: 'switchyard_circuit_open{job="sy",instance="b",provider="claude",upstream_model="claude-sonnet-4-5"}', values: '0x10' },
-              // a reload fails at 2m on instance a and nothing succeeds after; on b a failure is followed by a success
-              { series: 'switchyard_config_reloads_total{job="sy",instance="a",source="git",result="failure"}', values: '0 0 1 1 1 1 1 1 1 1 1' },
-              { series: 'switchyard_config_reloads_total{job="sy",instance="a",source="git",result="success"}', values: '0x10' },
-              { series: 'switchyard_config_reloads_total{job="sy",instance="b",source="git",result="failure"}', values: '0 0 1 1 1 1 1 1 1 1 1' },
-              { series: 'switchyard_config_reloads_total{job="sy",instance="b",source="git",result="success"}', values: '0 0 0 1 1 1 1 1 1 1 1' },
+              // Config: on a, a broken head lands at 2m and stays the head for over an hour (one
+              // rejection counted, never retried); b keeps up; c's remote is unreachable from
+              // 2m for 20 minutes; d never loaded a valid config. a serves an older version than b.
+              { series: 'switchyard_config_reloads_total{job="sy",instance="a",source="git",result="failure"}', values: '0 0 1x80' },
+              { series: 'switchyard_config_stale{job="sy",instance="a"}', values: '0 0 1x80' },
+              { series: 'switchyard_config_sync_errors_total{job="sy",instance="a",source="git"}', values: '0x82' },
+              { series: 'switchyard_config_info{job="sy",instance="a",version="v1",source="git"}', values: '1x82' },
+              { series: 'switchyard_config_stale{job="sy",instance="b"}', values: '0x82' },
+              { series: 'switchyard_config_sync_errors_total{job="sy",instance="b",source="git"}', values: '0x82' },
+              { series: 'switchyard_config_info{job="sy",instance="b",version="v2",source="git"}', values: '1x82' },
+              { series: 'switchyard_config_stale{job="sy",instance="c"}', values: '0 0 1x20 0x60' },
+              { series: 'switchyard_config_sync_errors_total{job="sy",instance="c",source="git"}', values: '0 0 1+2x20 41x60' },
+              { series: 'switchyard_config_info{job="sy",instance="c",version="v2",source="git"}', values: '1x82' },
+              { series: 'switchyard_config_stale{job="sy",instance="d"}', values: '1x82' },
+              { series: 'switchyard_config_sync_errors_total{job="sy",instance="d",source="git"}', values: '0x82' },
               // 10% of requests fail with 5xx on a, none on b
               { series: 'switchyard_requests_total{job="sy",instance="a",route="chat_completions",model="gpt-4-pool",status="502"}', values: '0+60x20' },
               { series: 'switchyard_requests_total{job="sy",instance="a",route="chat_completions",model="gpt-4-pool",status="200"}', values: '0+540x20' },
@@ -321,18 +334,56 @@ describe('alert rules', () => {
                   },
                 ],
               },
-              {
-                eval_time: '5m',
+              // The broken head is still alerted on an hour later (the old rule cleared after 15 minutes).
+              ...['10m', '70m'].map((at) => ({
+                eval_time: at,
                 alertname: 'SwitchyardConfigReloadFailing',
                 exp_alerts: [
                   {
                     exp_labels: { severity: 'warning', job: 'sy', instance: 'a' },
                     exp_annotations: {
-                      summary: 'Switchyard a: config reload failing',
-                      description: 'The last reloads failed; the previous config keeps serving. Run `switchyard validate` on the config folder or see /status for the errors.',
+                      summary: 'Switchyard a: newest config rejected',
+                      description: 'The newest config version was rejected; the last good one keeps serving. Run `switchyard validate` on it, or see /status (config.rejected) for the errors.',
                     },
                   },
                 ],
+              })),
+              { eval_time: '4m', alertname: 'SwitchyardConfigReloadFailing', exp_alerts: [] },
+              {
+                eval_time: '15m',
+                alertname: 'SwitchyardConfigSyncFailing',
+                exp_alerts: [{
+                  exp_labels: { severity: 'warning', job: 'sy', instance: 'c' },
+                  exp_annotations: {
+                    summary: 'Switchyard c: config source unreachable',
+                    description: 'Fetching the git branch or reading the config folder keeps failing; the last good config keeps serving. See /status (config.sync_error).',
+                  },
+                }],
+              },
+              // Back since 22m: quiet again.
+              { eval_time: '40m', alertname: 'SwitchyardConfigSyncFailing', exp_alerts: [] },
+              {
+                eval_time: '10m',
+                alertname: 'SwitchyardConfigNotLoaded',
+                exp_alerts: [{
+                  exp_labels: { severity: 'critical', job: 'sy', instance: 'd' },
+                  exp_annotations: {
+                    summary: 'Switchyard d: no valid config loaded',
+                    description: 'The instance started without a valid config and is not ready. /readyz lists the errors.',
+                  },
+                }],
+              },
+              { eval_time: '10m', alertname: 'SwitchyardConfigVersionSkew', exp_alerts: [] },
+              {
+                eval_time: '20m',
+                alertname: 'SwitchyardConfigVersionSkew',
+                exp_alerts: [{
+                  exp_labels: { severity: 'warning', job: 'sy' },
+                  exp_annotations: {
+                    summary: 'Switchyard sy: 2 config versions serve at once',
+                    description: 'Some replicas did not pick up the latest config. Compare switchyard_config_info across instances and check their /status.',
+                  },
+                }],
               },
               {
                 eval_time: '15m',

@@ -89,6 +89,7 @@ describe('secrets never leave the gateway (real process)', function () {
     sha256: ${sha256(TOKENS.team)}
     models: ["up/*", "down/*", "closed/*"]
     limits: { rpm: 1000 }
+    admin: true
 `,
       },
     });

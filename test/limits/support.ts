@@ -10,6 +10,7 @@ export function clientKey(name: string, limits: Partial<KeyLimits>): ClientKey {
     name,
     sha256: 'a'.repeat(64),
     disabled: false,
+    admin: false,
     allowedRoutes: new Set(['*']),
     limits: { budgetPeriod: 'month', ...limits },
     metadata: {},

@@ -49,12 +49,13 @@ export async function startTestGateway(files: Record<string, string>, options: {
   };
 }
 
-/** A key file granting `models` to TEST_TOKEN (named "test") and [] to OTHER_TOKEN (named "other"). */
+/** A key file granting `models` to TEST_TOKEN (named "test", an admin key: it may read /status) and [] to OTHER_TOKEN (named "other"). */
 export function keysYaml(models: string[], extra = ''): string {
   return `keys:
   test:
     sha256: ${sha256(TEST_TOKEN)}
     models: ${JSON.stringify(models)}
+    admin: true
 ${extra}  other:
     sha256: ${sha256(OTHER_TOKEN)}
     models: []

@@ -33,6 +33,16 @@ export const contractMetrics: Record<string, ContractMetric> = {
   switchyard_config_last_success_timestamp_seconds: { type: 'gauge', labels: [], keyLabel: false },
 };
 
+/** Metrics the second release names in prose (spec section 7): dashboards and alert rules may use them too. */
+export const secondReleaseMetrics: Record<string, ContractMetric> = {
+  switchyard_config_sync_errors_total: { type: 'counter', labels: ['source'], keyLabel: false },
+  switchyard_config_last_sync_timestamp_seconds: { type: 'gauge', labels: [], keyLabel: false },
+  switchyard_config_stale: { type: 'gauge', labels: [], keyLabel: false },
+};
+
+/** Every metric a dashboard or alert may name. */
+export const allowedMetrics: Record<string, ContractMetric> = { ...contractMetrics, ...secondReleaseMetrics };
+
 /**
  * The table as written in the spec, when the spec is reachable (the shared
  * folder sits beside the repository); undefined otherwise.

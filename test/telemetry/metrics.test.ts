@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { configureMetrics, metrics, registry, renderMetrics, resetMetrics } from '../../src/telemetry/metrics.ts';
 import type { UsageLine } from '../../src/telemetry/usage-record.ts';
-import { contractMetrics, specMetricTable } from './contract-metrics.ts';
+import { allowedMetrics, contractMetrics, specMetricTable } from './contract-metrics.ts';
 import { find, parseExposition, value, type Exposition } from './exposition.ts';
 
 function usageLine(overrides: Partial<UsageLine> = {}): UsageLine {
@@ -48,6 +48,8 @@ function exerciseAll(keyLabel: boolean): void {
   metrics.rateLimited('search-team', 'rpm');
   metrics.configReload('git', true);
   metrics.configLoaded('3f2a9c1', 'git', new Date('2026-11-22T12:00:00Z'));
+  metrics.configSyncError('git');
+  metrics.followConfigSync(() => ({ stale: true, lastSyncAt: new Date('2026-11-22T12:00:00Z') }));
 }
 
 describe('metrics', () => {
@@ -195,7 +197,7 @@ describe('metrics', () => {
     it(`exposes every contract metric with exactly its contract labels and type (key_label ${keyLabel})`, async () => {
       exerciseAll(keyLabel);
       const m = await scrape();
-      for (const [name, spec] of Object.entries(contractMetrics)) {
+      for (const [name, spec] of Object.entries(allowedMetrics)) {
         expect(m.types.get(name), `TYPE of ${name}`).to.equal(spec.type);
         const sampleName = spec.type === 'histogram' ? `${name}_count` : name;
         const samples = find(m, sampleName);

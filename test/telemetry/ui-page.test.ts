@@ -19,6 +19,11 @@ function report(): StatusReport {
       origin: 'https://git.example.com/platform/gateway-config.git',
       loaded_at: '2026-11-22T11:58:00.000Z',
       last_reload: { at: '2026-11-22T11:59:30.000Z', source: 'git', ok: false, errors: ['gateway.d/20-groups.yaml:4:7: /groups/gpt-4-pool/members/0/target: unknown provider "azure-west"'] },
+      stale: true,
+      last_sync_at: '2026-11-22T11:59:30.000Z',
+      sync_error: null,
+      rejected: { version: '9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c', at: '2026-11-22T11:59:30.000Z', errors: ['gateway.d/20-groups.yaml:4:7: /groups/gpt-4-pool/members/0/target: unknown provider "azure-west"'] },
+      fallback: null,
     },
     providers: [
       { name: 'azure-east', type: 'azure', base_url: 'https://east.example.openai.azure.com', models: ['gpt-4o'], credentials: [{ index: 0, cooling_down_until: null }] },
