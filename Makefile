@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config test-clients soak clean
+.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config bench-config-push test-clients soak clean
 
 all: build
 
@@ -51,6 +51,10 @@ bench-hostile: build
 # Load time of a 20,000-entry config (valid, invalid) and /healthz latency while a running gateway hot-reloads it.
 bench-config: build
 	node bench/config-load.ts
+
+# Push -> served for a real `serve --git-url`: signed webhook, POST /-/reload, SIGHUP and polling.
+bench-config-push: build
+	node bench/config-push.ts
 
 soak: build
 	node bench/soak.ts
