@@ -32,6 +32,8 @@ export interface GatewayOptions {
   watchDebounceMs?: number;
   /** false: no folder watching (tests that swap snapshots themselves). */
   watch?: boolean;
+  /** Epoch ms for circuit and credential cool-downs; tests pass one to move time instead of sleeping. */
+  clock?: () => number;
 }
 
 export interface Gateway {
@@ -138,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     keyLabel: () => store.current()?.settings.metrics.keyLabel ?? false,
     upstreamNameOf: (target) => store.current()?.routes.get(target)?.tiers[0]?.[0]?.model.upstreamName,
   });
-  const live = new Runtime(recorder, limiter);
+  const live = new Runtime(recorder, limiter, options.clock);
   runtime = live;
   const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting });
 
