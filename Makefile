@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config test-clients soak clean
+.PHONY: all install build typecheck test test-unit test-e2e validate run bench bench-quick bench-hostile bench-config test-clients soak clean
 
 all: build
 
@@ -31,8 +31,16 @@ validate: build
 run: build
 	node dist/cli.js serve --config $(CONFIG)
 
+# Two runs (which file is in which: test/suites.cjs): pure unit tests in parallel, then end-to-end.
 test: build typecheck
-	npx mocha 'test/**/*.test.ts' --ignore 'test/clients/agent-clis.test.ts'
+	npx mocha --config .mocharc.unit.cjs
+	npx mocha --config .mocharc.e2e.cjs
+
+test-unit: typecheck
+	npx mocha --config .mocharc.unit.cjs
+
+test-e2e: build typecheck
+	npx mocha --config .mocharc.e2e.cjs
 
 # The real Claude Code and Codex CLIs through a running gateway (installs them into .tools/clis on first run).
 test-clients: build
