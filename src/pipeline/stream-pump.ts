@@ -14,7 +14,7 @@ import { TransportError, type UpstreamReply } from '../providers/upstream-reply.
 import { costUsd } from '../telemetry/cost.ts';
 import type { UpstreamOutcome } from '../telemetry/usage-record.ts';
 import type { Exchange } from './exchange.ts';
-import type { InboundRoute } from './handle-model-request.ts';
+import type { InboundRoute } from '../http/inbound-routes.ts';
 import { PassThroughScanner } from './pass-through-scanner.ts';
 
 export interface StreamPlan {
