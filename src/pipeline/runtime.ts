@@ -2,15 +2,13 @@
 // (circuits, credential cool-downs, latency averages, round-robin turns) and
 // the sinks it reports to. One per process; survives config reloads.
 
-import type { Limiter } from '../limits/index.ts';
+import type { LimitKind, Limiter } from '../limits/index.ts';
 import { unlimitedAdmissionPromise } from '../limits/limiter.ts';
 import { LocalConcurrency } from '../limits/local-concurrency.ts';
 import type { UsageLine, UpstreamOutcome, RouteName } from '../telemetry/usage-record.ts';
 import { CircuitBreakers, type Clock } from './circuit-breaker.ts';
 import { CredentialPools } from './credential-pool.ts';
 import { LatencyTracker } from './latency-tracker.ts';
-
-export type LimitKind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
 
 /** Where a request's facts go: metrics, the usage log, today's totals. */
 export interface Recorder {
