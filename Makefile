@@ -15,8 +15,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: node_modules/.package-lock.json
 
-dist/cli.js: node_modules/.package-lock.json $(shell find src -name '*.ts' 2>/dev/null) tsconfig.json
+# tsc copies no .lua: the Redis limit store's scripts are copied beside their module (dist/limits/).
+LUA := $(shell find src -name '*.lua' 2>/dev/null)
+
+dist/cli.js: node_modules/.package-lock.json $(shell find src -name '*.ts' 2>/dev/null) $(LUA) tsconfig.json
 	npx tsc -p tsconfig.json
+	@for f in $(LUA); do mkdir -p "dist/$$(dirname "$${f#src/}")" && cp "$$f" "dist/$${f#src/}"; done
 	@chmod +x dist/cli.js
 
 build: dist/cli.js
