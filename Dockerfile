@@ -20,7 +20,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY schemas ./schemas
-RUN npx tsc -p tsconfig.json
+# tsc copies no .lua: the Redis limit store's scripts go beside their module.
+RUN npx tsc -p tsconfig.json \
+ && for f in $(find src -name '*.lua'); do mkdir -p "dist/$(dirname "${f#src/}")" && cp "$f" "dist/${f#src/}"; done
 
 # ---- production dependencies only ---------------------------------------------------------
 FROM node:24-slim AS deps

@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config bench-config-push test-clients soak clean
+.PHONY: all install build typecheck test test-unit test-e2e validate run bench bench-quick bench-hostile bench-config bench-config-push test-clients soak clean
 
 all: build
 
@@ -15,8 +15,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: node_modules/.package-lock.json
 
-dist/cli.js: node_modules/.package-lock.json $(shell find src -name '*.ts' 2>/dev/null) tsconfig.json
+# tsc copies no .lua: the Redis limit store's scripts are copied beside their module (dist/limits/).
+LUA := $(shell find src -name '*.lua' 2>/dev/null)
+
+dist/cli.js: node_modules/.package-lock.json $(shell find src -name '*.ts' 2>/dev/null) $(LUA) tsconfig.json
 	npx tsc -p tsconfig.json
+	@for f in $(LUA); do mkdir -p "dist/$$(dirname "$${f#src/}")" && cp "$$f" "dist/$${f#src/}"; done
 	@chmod +x dist/cli.js
 
 build: dist/cli.js
@@ -31,8 +35,16 @@ validate: build
 run: build
 	node dist/cli.js serve --config $(CONFIG)
 
+# Two runs (which file is in which: test/suites.cjs): pure unit tests in parallel, then end-to-end.
 test: build typecheck
-	npx mocha 'test/**/*.test.ts' --ignore 'test/clients/agent-clis.test.ts'
+	npx mocha --config .mocharc.unit.cjs
+	npx mocha --config .mocharc.e2e.cjs
+
+test-unit: typecheck
+	npx mocha --config .mocharc.unit.cjs
+
+test-e2e: build typecheck
+	npx mocha --config .mocharc.e2e.cjs
 
 # The real Claude Code and Codex CLIs through a running gateway (installs them into .tools/clis on first run).
 test-clients: build

@@ -15,12 +15,12 @@ import { verifyWebhook } from './http/git-webhook.ts';
 import { gatewayError, renderError, type ErrorStyle } from './http/errors.ts';
 import {
   chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaEmbedRoute, ollamaGenerateRoute,
-  ollamaLegacyEmbeddingsRoute, responsesRoute, routeForRequest,
+  ollamaLegacyEmbeddingsRoute, responsesRoute, routeForRequest, type InboundRoute,
 } from './http/inbound-routes.ts';
 import { renderStatusPage } from './http/ui-page.ts';
 import { handleCountTokens } from './pipeline/count-tokens.ts';
 import { Exchange, requestIdFrom } from './pipeline/exchange.ts';
-import { handleModelRequest, sendError, sendJson, type InboundRoute } from './pipeline/handle-model-request.ts';
+import { handleModelRequest, sendError, sendJson } from './pipeline/handle-model-request.ts';
 import { listModels, modelEntry, modelListBody } from './pipeline/model-list.ts';
 import type { Runtime } from './pipeline/runtime.ts';
 import { buildStatusReport } from './pipeline/status.ts';

@@ -37,6 +37,8 @@ export interface GatewayOptions {
   folderRetryMs?: number;
   /** Secret of the git push webhook (POST /-/hooks/git); default env SWITCHYARD_GIT_WEBHOOK_SECRET. */
   webhookSecret?: string;
+  /** Epoch ms for circuit and credential cool-downs; tests pass one to move time instead of sleeping. */
+  clock?: () => number;
 }
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining';
@@ -88,7 +90,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     upstreamNameOf: (target) => store.current()?.routes.get(target)?.tiers[0]?.[0]?.model.upstreamName,
   });
   // Requests are admitted only once ready, and the limiter exists from then on.
-  const live = new Runtime(recorder, { admit: (...args) => limiter!.admit(...args) });
+  const live = new Runtime(recorder, { admit: (...args) => limiter!.admit(...args) }, options.clock);
 
   // Everything that follows the serving snapshot: log redaction, metrics labels, usage log.
   let logRedactor = noCredentials;

@@ -134,6 +134,30 @@ export class SseParser {
   }
 }
 
+/**
+ * Upstream bytes to events: UTF-8 decoded across chunk edges (a character
+ * cut in two waits for its second half), then parsed. Decoding and parsing
+ * are two steps so a caller can look at the text (failure keywords) first.
+ */
+export class SseByteParser {
+  private readonly decoder = new TextDecoder();
+  private readonly parser: SseParser;
+
+  constructor(maxChars = DEFAULT_MAX_EVENT_CHARS) {
+    this.parser = new SseParser(maxChars);
+  }
+
+  /** The text of the next chunk; undefined: the stream ended (flushes a torn character as U+FFFD). */
+  decode(chunk: Uint8Array | undefined): string {
+    return chunk === undefined ? this.decoder.decode() : this.decoder.decode(chunk, { stream: true });
+  }
+
+  /** The events the text completes; `last`: also those the end of the stream completes. */
+  parse(text: string, last = false): WireEvent[] {
+    return last ? [...this.parser.feed(text), ...this.parser.flush()] : this.parser.feed(text);
+  }
+}
+
 /** Parse a whole SSE text at once (tests, fixtures). */
 export function parseSse(text: string): WireEvent[] {
   const parser = new SseParser();

@@ -2,7 +2,12 @@
 // errors, and whether a request asks for a stream (Ollama streams unless
 // told not to; the others only when asked).
 
-import type { InboundRoute } from '../pipeline/handle-model-request.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { InboundCodec, Protocol } from '../formats/codec.ts';
+import type { AnthropicClientHeaders } from '../providers/anthropic-betas.ts';
+import type { Operation } from '../providers/endpoints.ts';
+import type { RouteName } from '../telemetry/usage-record.ts';
+import type { ErrorStyle } from './errors.ts';
 import { openAIChatInbound } from '../formats/openai-chat/index.ts';
 import { anthropicInbound } from '../formats/anthropic/index.ts';
 import { responsesInbound } from '../formats/openai-responses/index.ts';
@@ -10,6 +15,28 @@ import {
   ollamaChatInbound, ollamaGenerateInbound, toOllamaEmbedReply, toOllamaLegacyEmbeddingReply, toOpenAIEmbeddingsRequest,
 } from '../formats/ollama/index.ts';
 import { readAnthropicClientHeaders } from '../providers/anthropic-betas.ts';
+
+/** How one inbound route speaks. */
+export interface InboundRoute {
+  name: RouteName;
+  style: ErrorStyle;
+  /** The caller's protocol; same-protocol members take the pass-through. */
+  protocol: Protocol | 'openai-embeddings';
+  operation: Operation;
+  /** Decodes/encodes for translation; undefined where only pass-through exists (embeddings). */
+  codec?: InboundCodec;
+  /** Does this request ask for a stream? */
+  wantsStream(body: Record<string, unknown>): boolean;
+  /** The caller's headers that mean something to a same-protocol upstream (Anthropic betas). */
+  clientHeaders?(headers: IncomingHttpHeaders): AnthropicClientHeaders | undefined;
+  /**
+   * For a route served through another route's upstream path (Ollama's
+   * embeddings through OpenAI embeddings): the caller's body in that path's
+   * shape (throws FormatError), and the upstream's reply in the caller's.
+   */
+  adaptRequest?(body: Record<string, unknown>): Record<string, unknown>;
+  adaptReply?(reply: unknown, model: string): unknown;
+}
 
 const askedForStream = (body: Record<string, unknown>) => body.stream === true;
 const ollamaStream = (body: Record<string, unknown>) => body.stream !== false;

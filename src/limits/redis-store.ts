@@ -19,6 +19,7 @@
 // forget what was spent during the outage.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createClient, ErrorReply, ClientClosedError, ClientOfflineError } from 'redis';
 import type { BudgetPeriod, ClientKey } from '../config/snapshot.ts';
 import { log } from '../telemetry/logger.ts';
@@ -47,130 +48,22 @@ export interface RedisLimiterOptions {
   probeIntervalMs?: number;
 }
 
-// Both scripts mirror decide() and the memory store's windows: requests count
+// Both scripts (admit.lua, finish.lua beside this file; the build copies them
+// into dist/) mirror decide() and the memory store's windows: requests count
 // for 60 s; tokens of second s count until (s + 1) * 1000 + 60 s.
-const admitScript = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local rpm = tonumber(ARGV[3])
-local tpm = tonumber(ARGV[4])
-local conc = tonumber(ARGV[5])
-local budget = tonumber(ARGV[6])
-local seed = tonumber(ARGV[7])
-
-local requests, requestsRetry, requestsReset = 0, 0, 0
-if rpm >= 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-  requests = redis.call('ZCARD', KEYS[1])
-  if requests > 0 then
-    local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-    requestsReset = tonumber(newest[2]) + window - now
-    if requests >= rpm then
-      local freeing = redis.call('ZRANGE', KEYS[1], requests - rpm, requests - rpm, 'WITHSCORES')
-      requestsRetry = tonumber(freeing[2]) + window - now
-    end
-  end
-end
-
-local tokens, tokensRetry, tokensReset = 0, 0, 0
-if tpm >= 0 then
-  local flat = redis.call('HGETALL', KEYS[2])
-  local live = {}
-  for i = 1, #flat, 2 do
-    local expiry = (tonumber(flat[i]) + 1) * 1000 + window
-    if expiry <= now then
-      redis.call('HDEL', KEYS[2], flat[i])
-    else
-      local n = tonumber(flat[i + 1])
-      tokens = tokens + n
-      live[#live + 1] = { expiry, n }
-      if expiry - now > tokensReset then tokensReset = expiry - now end
-    end
-  end
-  if tokens >= tpm then
-    table.sort(live, function(a, b) return a[1] < b[1] end)
-    local left = tokens
-    for _, bucket in ipairs(live) do
-      left = left - bucket[2]
-      if left < tpm then
-        tokensRetry = bucket[1] - now
-        break
-      end
-    end
-  end
-end
-
-local inflight = 0
-if conc >= 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  inflight = redis.call('ZCARD', KEYS[3])
-end
-
-local spent = 0
-if budget >= 0 then
-  local value = redis.call('GET', KEYS[4])
-  if value then
-    spent = tonumber(value)
-  elseif seed > 0 then
-    redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[8])
-    spent = seed
-  end
-end
-
-local admitted = 1
-if budget >= 0 and spent >= budget then admitted = 0 end
-if tpm >= 0 and tokens >= tpm then admitted = 0 end
-if rpm >= 0 and requests >= rpm then admitted = 0 end
-if conc >= 0 and inflight >= conc then admitted = 0 end
-
-if admitted == 1 then
-  if rpm >= 0 then
-    redis.call('ZADD', KEYS[1], now, ARGV[9])
-    redis.call('PEXPIRE', KEYS[1], window + 1000)
-  end
-  if conc >= 0 then
-    redis.call('ZADD', KEYS[3], ARGV[10], ARGV[9])
-    redis.call('PEXPIRE', KEYS[3], ARGV[11])
-  end
-end
-
-return { admitted, requests, tostring(requestsRetry), tostring(requestsReset),
-  tokens, tostring(tokensRetry), tostring(tokensReset), inflight, string.format('%.17g', spent) }
-`;
-
-const finishScript = `
-local now = tonumber(ARGV[1])
-local tokens = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local seed = tonumber(ARGV[6])
-if ARGV[5] ~= '' then
-  redis.call('ZREM', KEYS[2], ARGV[5])
-end
-if tokens > 0 then
-  local second = string.format('%d', math.floor(now / 1000))
-  redis.call('HINCRBY', KEYS[1], second, tokens)
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 2000)
-end
-if cost > 0 then
-  if seed > 0 and redis.call('EXISTS', KEYS[3]) == 0 then
-    redis.call('SET', KEYS[3], ARGV[6])
-  end
-  redis.call('INCRBYFLOAT', KEYS[3], ARGV[4])
-  redis.call('PEXPIRE', KEYS[3], ARGV[7])
-end
-return 1
-`;
 
 interface Script {
   source: string;
   sha: string;
 }
 
-function script(source: string): Script {
+/** Reads a script shipped beside this module, once, at start. */
+function script(file: string): Script {
+  const source = readFileSync(new URL(file, import.meta.url), 'utf8');
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-const scripts = { admit: script(admitScript), finish: script(finishScript) };
+const scripts = { admit: script('./admit.lua'), finish: script('./finish.lua') };
 
 /** Spend periods outlive their end a little so replicas with skewed clocks still find them. */
 const spendGraceMs = 3_600_000;

@@ -17,12 +17,17 @@ export interface CircuitListener {
   (target: string, open: boolean): void;
 }
 
+/** Epoch milliseconds; injected so tests move time instead of sleeping through a cooldown. */
+export type Clock = () => number;
+
 export class CircuitBreakers {
   private readonly breakers = new Map<string, Breaker>();
   private readonly listener: CircuitListener;
+  private readonly clock: Clock;
 
-  constructor(listener: CircuitListener = () => undefined) {
+  constructor(listener: CircuitListener = () => undefined, clock: Clock = Date.now) {
     this.listener = listener;
+    this.clock = clock;
   }
 
   private get(target: string): Breaker {
@@ -34,7 +39,7 @@ export class CircuitBreakers {
     return b;
   }
 
-  state(target: string, now = Date.now()): CircuitState {
+  state(target: string, now = this.clock()): CircuitState {
     const b = this.breakers.get(target);
     if (!b || b.openUntil === 0) return 'closed';
     return now < b.openUntil ? 'open' : 'half_open';
@@ -49,7 +54,7 @@ export class CircuitBreakers {
    * the one trial request; this call claims it, so callers ask only when about
    * to send.
    */
-  tryAcquire(target: string, now = Date.now()): boolean {
+  tryAcquire(target: string, now = this.clock()): boolean {
     const b = this.breakers.get(target);
     if (!b || b.openUntil === 0) return true;
     if (now < b.openUntil) return false;
@@ -59,7 +64,7 @@ export class CircuitBreakers {
   }
 
   /** Would tryAcquire succeed? For dry runs (`explain`, status) that must not claim the trial. */
-  isAvailable(target: string, now = Date.now()): boolean {
+  isAvailable(target: string, now = this.clock()): boolean {
     const b = this.breakers.get(target);
     if (!b || b.openUntil === 0) return true;
     return now >= b.openUntil && !b.trialInFlight;
@@ -75,7 +80,7 @@ export class CircuitBreakers {
     if (wasOpen) this.listener(target, false);
   }
 
-  recordFailure(target: string, policy: CircuitBreakerPolicy, now = Date.now()): void {
+  recordFailure(target: string, policy: CircuitBreakerPolicy, now = this.clock()): void {
     const b = this.get(target);
     if (b.openUntil !== 0) {
       // A failed half-open trial (or a straggler while open): open again for a full cooldown.

@@ -2,13 +2,20 @@
 // (401/403/429). Credentials are addressed by index so nothing outside this
 // module and the transport ever holds the secret itself.
 
+import type { Clock } from './circuit-breaker.ts';
+
 export class CredentialPools {
+  private readonly clock: Clock;
   private readonly next = new Map<string, number>();
   /** provider -> index -> cooled down until (epoch ms). */
   private readonly cooldowns = new Map<string, Map<number, number>>();
 
+  constructor(clock: Clock = Date.now) {
+    this.clock = clock;
+  }
+
   /** Index of the next usable credential of `provider` (round-robin), or -1 when all are cooling down. */
-  pick(provider: string, count: number, now = Date.now()): number {
+  pick(provider: string, count: number, now = this.clock()): number {
     if (count === 0) return -1;
     const start = this.next.get(provider) ?? 0;
     const cooling = this.cooldowns.get(provider);
@@ -23,7 +30,7 @@ export class CredentialPools {
     return -1;
   }
 
-  coolDown(provider: string, index: number, ms: number, now = Date.now()): void {
+  coolDown(provider: string, index: number, ms: number, now = this.clock()): void {
     let cooling = this.cooldowns.get(provider);
     if (!cooling) {
       cooling = new Map();
@@ -33,7 +40,7 @@ export class CredentialPools {
   }
 
   /** Cool-downs still running, for /status: index -> until. */
-  coolingDown(provider: string, now = Date.now()): Map<number, number> {
+  coolingDown(provider: string, now = this.clock()): Map<number, number> {
     const out = new Map<number, number>();
     for (const [index, until] of this.cooldowns.get(provider) ?? []) if (until > now) out.set(index, until);
     return out;

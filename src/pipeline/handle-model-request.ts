@@ -5,15 +5,13 @@
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Member, Policy, Route } from '../config/snapshot.ts';
-import type { InboundCodec, Protocol } from '../formats/codec.ts';
 import { FormatError } from '../formats/codec.ts';
 import type { ChatRequest, GatewayError } from '../formats/ir.ts';
 import { gatewayError, renderError, type ErrorStyle } from '../http/errors.ts';
 import { planAnthropicBetas, type AnthropicClientHeaders } from '../providers/anthropic-betas.ts';
-import { supports, upstreamProtocol, type Operation } from '../providers/endpoints.ts';
+import { supports, upstreamProtocol } from '../providers/endpoints.ts';
 import { headerValue, ReplyTooLargeError, TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
 import { costUsd } from '../telemetry/cost.ts';
-import type { RouteName } from '../telemetry/usage-record.ts';
 import { callUpstream, readText } from './call-upstream.ts';
 import type { Exchange } from './exchange.ts';
 import {
@@ -24,34 +22,13 @@ import { orderCandidates, stickyKeyOf } from './plan.ts';
 import { rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 import { pumpStream, type StreamPlan } from './stream-pump.ts';
+import type { InboundRoute } from '../http/inbound-routes.ts';
 import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
 import { checkNesting, parseIfText } from '../formats/shared/json-reader.ts';
 import { fitToModel } from '../formats/shared/fit-to-model.ts';
 import { untranslatedFields } from '../formats/translated-fields.ts';
 import { log } from '../telemetry/logger.ts';
 import { removeTopLevelField } from './raw-json.ts';
-
-/** How one inbound route speaks. */
-export interface InboundRoute {
-  name: RouteName;
-  style: ErrorStyle;
-  /** The caller's protocol; same-protocol members take the pass-through. */
-  protocol: Protocol | 'openai-embeddings';
-  operation: Operation;
-  /** Decodes/encodes for translation; undefined where only pass-through exists (embeddings). */
-  codec?: InboundCodec;
-  /** Does this request ask for a stream? */
-  wantsStream(body: Record<string, unknown>): boolean;
-  /** The caller's headers that mean something to a same-protocol upstream (Anthropic betas). */
-  clientHeaders?(headers: IncomingHttpHeaders): AnthropicClientHeaders | undefined;
-  /**
-   * For a route served through another route's upstream path (Ollama's
-   * embeddings through OpenAI embeddings): the caller's body in that path's
-   * shape (throws FormatError), and the upstream's reply in the caller's.
-   */
-  adaptRequest?(body: Record<string, unknown>): Record<string, unknown>;
-  adaptReply?(reply: unknown, model: string): unknown;
-}
 
 export interface Reply {
   status: number;

@@ -2,15 +2,13 @@
 // (circuits, credential cool-downs, latency averages, round-robin turns) and
 // the sinks it reports to. One per process; survives config reloads.
 
-import type { Limiter } from '../limits/index.ts';
+import type { LimitKind, Limiter } from '../limits/index.ts';
 import { unlimitedAdmissionPromise } from '../limits/limiter.ts';
 import { LocalConcurrency } from '../limits/local-concurrency.ts';
 import type { UsageLine, UpstreamOutcome, RouteName } from '../telemetry/usage-record.ts';
-import { CircuitBreakers } from './circuit-breaker.ts';
+import { CircuitBreakers, type Clock } from './circuit-breaker.ts';
 import { CredentialPools } from './credential-pool.ts';
 import { LatencyTracker } from './latency-tracker.ts';
-
-export type LimitKind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
 
 /** Where a request's facts go: metrics, the usage log, today's totals. */
 export interface Recorder {
@@ -27,7 +25,7 @@ export type Admitter = Pick<Limiter, 'admit'>;
 
 export class Runtime {
   readonly breakers: CircuitBreakers;
-  readonly credentials = new CredentialPools();
+  readonly credentials: CredentialPools;
   readonly latency = new LatencyTracker();
   /** Keys' concurrency limits, taken before a request body is read. */
   readonly localConcurrency = new LocalConcurrency();
@@ -36,11 +34,15 @@ export class Runtime {
   readonly admitter: Admitter;
   /** Requests in flight, for the graceful drain. */
   inFlight = 0;
+  /** Epoch ms for circuit and credential cool-downs (and /status); tests inject one to move time. */
+  readonly clock: Clock;
 
-  constructor(recorder: Recorder, admitter: Admitter) {
+  constructor(recorder: Recorder, admitter: Admitter, clock: Clock = Date.now) {
     this.recorder = recorder;
     this.admitter = admitter;
-    this.breakers = new CircuitBreakers((target, open) => recorder.circuit(target, open));
+    this.clock = clock;
+    this.breakers = new CircuitBreakers((target, open) => recorder.circuit(target, open), clock);
+    this.credentials = new CredentialPools(clock);
   }
 
   /** Round-robin turn of a route, advanced on every call. */

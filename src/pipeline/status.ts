@@ -9,7 +9,7 @@ import type { Runtime } from './runtime.ts';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function buildStatusReport(snapshot: Snapshot, store: ConfigStore, rt: Runtime, today: TodayTotals): StatusReport {
-  const now = Date.now();
+  const now = rt.clock();
   const targets = new Set<string>();
   for (const route of snapshot.routes.values()) {
     if (route.kind !== 'group') continue;

@@ -7,14 +7,15 @@ import type { ServerResponse } from 'node:http';
 import type { Member, Policy } from '../config/snapshot.ts';
 import type { StreamDecoder, StreamEncoder, WireEvent } from '../formats/codec.ts';
 import type { GatewayError, StreamEvent, TokenUsage } from '../formats/ir.ts';
-import { SseLimitError, SseParser } from '../formats/sse.ts';
-import { upstreamCodecFor, usageExtractorFor } from '../formats/registry.ts';
+import { SseByteParser, SseLimitError } from '../formats/sse.ts';
+import { upstreamCodecFor } from '../formats/registry.ts';
 import { upstreamProtocol } from '../providers/endpoints.ts';
 import { TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
 import { costUsd } from '../telemetry/cost.ts';
 import type { UpstreamOutcome } from '../telemetry/usage-record.ts';
 import type { Exchange } from './exchange.ts';
-import type { InboundRoute } from './handle-model-request.ts';
+import type { InboundRoute } from '../http/inbound-routes.ts';
+import { PassThroughScanner } from './pass-through-scanner.ts';
 
 export interface StreamPlan {
   ex: Exchange;
@@ -42,7 +43,6 @@ export interface StreamResult {
 }
 
 const FIRST_BYTE = Symbol('first-byte-timeout');
-const FINISHED = /"finish_reason"\s*:\s*"/;
 
 function firstByteTimer(ms: number): { promise: Promise<typeof FIRST_BYTE>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
@@ -60,11 +60,6 @@ function writeAndWait(res: ServerResponse, text: string): Promise<void> | undefi
   });
 }
 
-/** True when an OpenAI chunk carries only usage (choices empty): the one we strip. */
-function isUsageOnlyChunk(data: string): boolean {
-  return data.includes('"usage"') && /"choices"\s*:\s*\[\s*\]/.test(data);
-}
-
 /** How the wait for a stream's first event ended, when it did not yield one. */
 type Opening = { events: WireEvent[] } | { failed: StreamResult };
 
@@ -75,7 +70,7 @@ type Opening = { events: WireEvent[] } | { failed: StreamResult };
  * timeout and fails over. Until an event arrives nothing is committed.
  */
 async function awaitFirstEvent(
-  plan: StreamPlan, iterator: AsyncIterator<Uint8Array>, textDecoder: InstanceType<typeof TextDecoder>, parser: SseParser,
+  plan: StreamPlan, iterator: AsyncIterator<Uint8Array>, reader: SseByteParser,
 ): Promise<Opening> {
   const { ex, reply, policy } = plan;
   const timer = firstByteTimer(policy.timeout.firstByteMs);
@@ -92,13 +87,13 @@ async function awaitFirstEvent(
         reply.abort();
         return { failed: { status: null, outcome: 'timeout' } };
       }
-      const text = next.done ? textDecoder.decode() : textDecoder.decode(next.value, { stream: true });
+      const text = reader.decode(next.done ? undefined : next.value);
       for (const keyword of policy.failureKeywords) {
         if (text.includes(keyword)) { reply.abort(); return { failed: { status: 200, outcome: 'keyword' } }; }
       }
       let events: WireEvent[];
       try {
-        events = next.done ? [...parser.feed(text), ...parser.flush()] : parser.feed(text);
+        events = reader.parse(text, next.done);
       } catch (err) {
         reply.abort();
         return { failed: unreadableStream(err) };
@@ -120,11 +115,10 @@ function unreadableStream(err: unknown): StreamResult {
 export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   const { ex, route, member, res, reply, passThrough, policy } = plan;
   const iterator = reply.body[Symbol.asyncIterator]();
-  const textDecoder = new TextDecoder();
-  const parser = new SseParser(ex.snapshot.settings.upstream.maxEventBytes);
+  const reader = new SseByteParser(ex.snapshot.settings.upstream.maxEventBytes);
 
   // Wait for the first upstream event: until it comes, failover is still open.
-  const opening = await awaitFirstEvent(plan, iterator, textDecoder, parser);
+  const opening = await awaitFirstEvent(plan, iterator, reader);
   if ('failed' in opening) return opening.failed;
   const firstByteAt = performance.now();
 
@@ -143,32 +137,16 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
 
   const encoder: StreamEncoder | undefined = route.codec?.createStreamEncoder(ex.model!, { includeUsage: plan.includeUsage });
   const decoder: StreamDecoder | undefined = passThrough ? undefined : upstreamCodecFor(upstreamProtocol(member.provider.type)).createStreamDecoder();
-  const extractUsage = usageExtractorFor(route.protocol);
   // Every byte an upstream sends goes through here on its way out: a credential it echoes never reaches the caller.
   const redactor = ex.snapshot.redactor;
   const scrub = (text: string) => (redactor.empty ? text : redactor.redact(text));
+  const scanner = passThrough ? new PassThroughScanner(route.protocol, plan.stripUsage, scrub) : undefined;
   let usage: TokenUsage | undefined;
   let sawEnd = false;
-  let sawDone = false;
 
   // Translates or forwards one upstream event; returns the text for the client.
   const handle = (event: WireEvent): string => {
-    if (passThrough) {
-      if (event.data === '[DONE]') { sawEnd = true; sawDone = true; return 'data: [DONE]\n\n'; }
-      // Some OpenAI-compatible servers close after the finish chunk without [DONE].
-      if (route.protocol === 'openai-chat' && FINISHED.test(event.data)) sawEnd = true;
-      if (route.protocol === 'anthropic' && event.event === 'message_stop') sawEnd = true;
-      if (isPassThroughError(route.protocol, event)) {
-        upstreamError = { status: 502, type: 'api_error', message: errorMessageOf(event.data) };
-        sawEnd = true;
-      }
-      if (event.data.includes('"usage"')) {
-        const found = extractUsage(event.data); // extractors take JSON text and ignore what is not JSON
-        if (found) usage = mergeUsage(usage, found);
-        if (plan.stripUsage && isUsageOnlyChunk(event.data)) return '';
-      }
-      return scrub((event.event ? `event: ${event.event}\n` : '') + `data: ${event.data}\n\n`);
-    }
+    if (scanner) return scanner.event(event);
     let out = '';
     for (const ir of decoder!.decode(event) as StreamEvent[]) {
       if (ir.type === 'usage') usage = ir.usage;
@@ -211,14 +189,14 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
       if (plan.signal.aborted) break;
       const next = await ex.waitUpstream(iterator.next());
       if (next.done) break;
-      events = parser.feed(textDecoder.decode(next.value, { stream: true }));
+      events = reader.parse(reader.decode(next.value));
     }
     if (!plan.signal.aborted) {
-      for (const event of [...parser.feed(textDecoder.decode()), ...parser.flush()]) {
+      for (const event of reader.parse(reader.decode(undefined), true)) {
         const out = handle(event);
         if (out) res.write(out);
       }
-      if (!sawEnd) failure = streamFailure(502, 'network', 'upstream stream ended before it was complete');
+      if (!(scanner ? scanner.sawEnd : sawEnd)) failure = streamFailure(502, 'network', 'upstream stream ended before it was complete');
     }
   } catch (err) {
     failure = idle ? idleFailure(policy.timeout.idleMs) : failureOf(err);
@@ -227,6 +205,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   }
   if (idle && !failure) failure = idleFailure(policy.timeout.idleMs);
 
+  if (scanner) { usage = scanner.usage; upstreamError = scanner.upstreamError; }
   ex.usage = usage;
   ex.costUsd = costUsd(usage, member.model.prices, member.model.priced);
   if (plan.signal.aborted) {
@@ -251,7 +230,8 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     return { status: 200, outcome: failure.outcome, served: true, firstByteAt };
   }
   if (!passThrough && !res.destroyed) res.write(encoder!.end());
-  if (passThrough && route.protocol === 'openai-chat' && !sawDone && !res.destroyed) res.write('data: [DONE]\n\n');
+  const closing = scanner?.closing();
+  if (closing && !res.destroyed) res.write(closing);
   res.end();
   return { status: 200, outcome: 'ok', firstByteAt };
 }
@@ -278,30 +258,4 @@ function failureOf(err: unknown): StreamFailure {
       : streamFailure(502, 'network', 'upstream connection broke mid-stream');
   }
   return streamFailure(502, 'network', 'upstream stream could not be read');
-}
-
-/** Anthropic streams report input at message_start and output at message_delta. */
-function mergeUsage(previous: TokenUsage | undefined, next: TokenUsage): TokenUsage {
-  if (!previous) return next;
-  return {
-    input: next.input || previous.input,
-    output: next.output || previous.output,
-    cached: next.cached || previous.cached,
-    cacheWrite: next.cacheWrite || previous.cacheWrite,
-    reasoning: next.reasoning || previous.reasoning,
-  };
-}
-
-/** An error event in a same-protocol stream: OpenAI `data: {"error":…}`, Anthropic `event: error`. */
-function isPassThroughError(protocol: string, event: WireEvent): boolean {
-  if (protocol === 'anthropic') return event.event === 'error';
-  return event.data.startsWith('{"error"');
-}
-
-function errorMessageOf(data: string): string {
-  try {
-    const body = JSON.parse(data) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string') return `upstream error mid-stream: ${body.error.message}`;
-  } catch { /* not JSON */ }
-  return 'upstream error mid-stream';
 }

@@ -13,6 +13,7 @@
 // Prometheus' rate() treats like a process restart).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LimitKind } from '../limits/limiter.ts';
 import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
 
 export const registry = new Registry();
@@ -24,7 +25,6 @@ for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total
   registry.removeSingleMetric(name);
 }
 
-export type RateLimitKind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
 export type ConfigSource = 'file' | 'git';
 export type TokenType = 'input' | 'output' | 'cached' | 'cache_write' | 'reasoning';
 
@@ -348,7 +348,7 @@ export const metrics = {
   },
 
   /** A key limit refused a request. The key name is a label only with key_label. */
-  rateLimited(key: string, limit: RateLimitKind): void {
+  rateLimited(key: string, limit: LimitKind): void {
     const keyLabel = keyed.keyLabel;
     cached(rateLimitChildren, limit + sep + (keyLabel ? key : ''), () =>
       keyLabel ? keyed.rateLimited.labels(limit, key) : keyed.rateLimited.labels(limit),

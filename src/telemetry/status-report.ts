@@ -4,9 +4,11 @@
 
 import type { ConfigSource } from './metrics.ts';
 import type { ProviderType, Strategy } from '../config/snapshot.ts';
+import type { CircuitState } from '../pipeline/circuit-breaker.ts';
 import type { UsageLine } from './usage-record.ts';
 
-export type CircuitState = 'closed' | 'open' | 'half_open';
+/** Re-exported for the status page; the breaker defines the states. */
+export type { CircuitState };
 
 export interface StatusReport {
   /** ISO time the report was made. */

@@ -199,6 +199,8 @@ describe('routing data path (openai client -> gateway -> fake upstreams)', () =>
 
   it('opens a circuit after repeated failures, skips the member (not an attempt), then lets one trial through after cooldown', async () => {
     a.handle((_r, res) => openAIError(res, 500, 'down'));
+    // The cooldown passes on an injected clock, not in a sleep (the breaker's own timing is in circuit-breaker.unit.test.ts).
+    let skew = 0;
     gw = await startTestGateway({
       '10-providers.yaml': providers(a, b),
       '20-groups.yaml': group('failover', twoMembers, 'pool', 'fragile'),
@@ -206,10 +208,10 @@ describe('routing data path (openai client -> gateway -> fake upstreams)', () =>
   fragile:
     max_attempts: 3
     backoff: { initial_ms: 1, max_ms: 2 }
-    circuit_breaker: { failures: 2, window_s: 60, cooldown_s: 0.3 }
+    circuit_breaker: { failures: 2, window_s: 60, cooldown_s: 30 }
 `,
       'keys/test.yaml': keysYaml(['pool']),
-    });
+    }, { clock: () => Date.now() + skew });
     const c = client(gw.url);
     const ask = () => c.chat.completions.create({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     await ask();
@@ -222,7 +224,7 @@ describe('routing data path (openai client -> gateway -> fake upstreams)', () =>
     expect(response.headers.get('x-switchyard-attempts')).to.equal('1');
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).to.match(/switchyard_circuit_open\{provider="a",upstream_model="gpt-4o"\} 1/);
-    await new Promise((r) => setTimeout(r, 350));
+    skew += 30_000;
     a.handle((_r, res) => openAIReply(res, 'a is back'));
     const { data } = await ask();
     expect(data.choices[0]!.message.content).to.equal('a is back');
