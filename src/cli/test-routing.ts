@@ -4,12 +4,12 @@
 // against the compiled config by pipeline/evaluate-routing-test.ts.
 
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { formatConfigError, loadConfig, type ConfigError } from '../config/load.ts';
 import { checkSchema } from '../config/schema-check.ts';
 import { parseConfigText, type ParsedFile } from '../config/yaml-source.ts';
 import { draws, evaluateRoutingTest, shareTolerance, type RoutingTest } from '../pipeline/evaluate-routing-test.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
+import { shownPath } from './validate.ts';
 
 export const help = `usage: switchyard test FILE... [--config DIR] [--format text|json]
 
@@ -62,12 +62,6 @@ async function readTestFile(path: string, shown: string): Promise<{ ok: true; pa
   const schema = await checkSchema(parsed.parsed, schemaUrl);
   if (schema.errors.length > 0) return { ok: false, errors: schema.errors };
   return { ok: true, parsed: parsed.parsed, tests: (parsed.parsed.value as { tests: RoutingTest[] }).tests };
-}
-
-/** A path as the user should see it: relative to the working directory when inside it. */
-export function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
 export async function main(args: string[], io: CommandIO): Promise<number> {
