@@ -4,6 +4,8 @@ SHELL := /bin/bash
 NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
+# Routing unit tests run by `make validate` against $(CONFIG); empty to skip.
+ROUTING_TESTS ?= $(if $(filter gateway.d,$(CONFIG)),gateway.test.yaml,)
 
 .PHONY: all install build typecheck test test-unit test-e2e validate run bench bench-quick bench-hostile bench-config bench-config-push test-clients soak clean
 
@@ -23,7 +25,12 @@ dist/cli.js: node_modules/.package-lock.json $(shell find src -name '*.ts' 2>/de
 	@for f in $(LUA); do mkdir -p "dist/$$(dirname "$${f#src/}")" && cp "$$f" "dist/$${f#src/}"; done
 	@chmod +x dist/cli.js
 
+# build-info.json tells `switchyard --version` the commit it was built from; rewritten on every
+# build (the commit can change without a source file changing), "unknown" outside a git checkout.
 build: dist/cli.js
+	@commit=$$(git describe --always --dirty --abbrev=12 --match=NO-TAGS 2>/dev/null || echo unknown); \
+	  printf '{"commit":"%s","built_at":"%s"}\n' "$$commit" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" > dist/build-info.json.tmp && \
+	  mv dist/build-info.json.tmp dist/build-info.json
 
 typecheck: install
 	npx tsc -p tsconfig.json --noEmit
@@ -31,6 +38,7 @@ typecheck: install
 
 validate: build
 	node dist/cli.js validate $(CONFIG)
+	$(if $(ROUTING_TESTS),node dist/cli.js test $(ROUTING_TESTS) --config $(CONFIG))
 
 run: build
 	node dist/cli.js serve --config $(CONFIG)

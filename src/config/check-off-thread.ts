@@ -152,7 +152,8 @@ async function unpackOutcome(message: PackedOutcome, failed: (message: string) =
       if (slicer.due()) await slicer.next();
     }
     const { version, files, summary, secretFiles } = message;
-    const checked: CheckedFolder = { ok: true, config, secrets, version, files, summary, secretFiles };
+    // Off-thread checks serve reloads, which do not lint: no warnings cross back.
+    const checked: CheckedFolder = { ok: true, config, secrets, version, files, summary, secretFiles, warnings: [] };
     return checked;
   } catch (err) {
     return failed(`config check result could not be read (${describe(err)})`);

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { checkOffThread, type WorkerLimits } from './check-off-thread.ts';
 import { compileSnapshot, type CheckedConfig } from './compile.ts';
 import { formatConfigError, limitConfigErrors, maxReportedErrors, type ConfigError } from './config-error.ts';
+import { findConfigWarnings, type ConfigWarning } from './config-warnings.ts';
 import { isMapping, mergeFiles, type CheckedFile, type MergedConfig } from './merge.ts';
 import { checkReferences } from './references.ts';
 import { checkSchema } from './schema-check.ts';
@@ -24,7 +25,7 @@ import type { Snapshot } from './snapshot.ts';
 import { folderVersion } from './version.ts';
 import { parseConfigText, type PathSegment } from './yaml-source.ts';
 
-export { formatConfigError, maxReportedErrors, type ConfigError, type WorkerLimits };
+export { formatConfigError, maxReportedErrors, type ConfigError, type ConfigWarning, type WorkerLimits };
 
 /**
  * The most bytes of YAML a config folder may hold, all files together: 8 MiB.
@@ -47,6 +48,8 @@ export interface LoadOptions {
   displayDir?: string;
   /** Environment for ${ENV} references; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Also look for legal but likely wrong entries (config-warnings.ts): `validate` does, serving does not. */
+  warnings?: boolean;
   /**
    * Check on a worker thread (read, parse, schema, merge, references,
    * secrets); this thread then only compiles, in slices of a few ms. For
@@ -61,7 +64,7 @@ export interface LoadOptions {
 }
 
 /** The options the check half needs: plain data, so they can cross to a worker. */
-export type CheckOptions = Pick<LoadOptions, 'checkSecrets' | 'version' | 'displayDir' | 'env'>;
+export type CheckOptions = Pick<LoadOptions, 'checkSecrets' | 'version' | 'displayDir' | 'env' | 'warnings'>;
 
 export interface ConfigSummary {
   providers: number;
@@ -79,6 +82,8 @@ export type LoadResult =
       summary: ConfigSummary;
       /** Absolute paths of the ${file:...} secrets read (a watcher may follow them). */
       secretFiles: string[];
+      /** Legal but likely wrong entries; empty unless asked for (LoadOptions.warnings). */
+      warnings: ConfigWarning[];
     }
   | { ok: false; errors: ConfigError[]; summary?: ConfigSummary };
 
@@ -92,6 +97,7 @@ export interface CheckedFolder {
   files: string[];
   summary: ConfigSummary;
   secretFiles: string[];
+  warnings: ConfigWarning[];
 }
 
 export type CheckOutcome = CheckedFolder | { ok: false; errors: ConfigError[]; summary?: ConfigSummary };
@@ -104,12 +110,13 @@ export async function loadConfig(dir: string, options: LoadOptions): Promise<Loa
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.displayDir !== undefined ? { displayDir: options.displayDir } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.warnings !== undefined ? { warnings: options.warnings } : {}),
   };
   const checked = options.offThread
     ? await checkOffThread(dir, checkOptions, { ...(options.workerLimits ? { limits: options.workerLimits } : {}), ...(options.signal ? { signal: options.signal } : {}) })
     : await checkConfig(dir, checkOptions);
   if (!checked.ok) return checked;
-  const { config, secrets, version, files, summary, secretFiles } = checked;
+  const { config, secrets, version, files, summary, secretFiles, warnings } = checked;
   const snapshot = await compileSnapshot(config, (text) => secrets.get(text) ?? text, {
     version,
     source: options.source ?? 'file',
@@ -117,7 +124,7 @@ export async function loadConfig(dir: string, options: LoadOptions): Promise<Loa
     loadedAt: new Date(),
     secretFiles,
   });
-  return { ok: true, snapshot, files, summary, secretFiles };
+  return { ok: true, snapshot, files, summary, secretFiles, warnings };
 }
 
 /** Everything up to the compile: read, parse, schema, merge, references, secrets. */
@@ -200,6 +207,7 @@ export async function checkConfig(dir: string, options: CheckOptions): Promise<C
     files: contents.map((c) => c.file),
     summary,
     secretFiles: [...resolver.files].sort(),
+    warnings: options.warnings ? findConfigWarnings(merged) : [],
   };
 }
 

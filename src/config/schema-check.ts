@@ -9,17 +9,21 @@ import type { ParsedFile, PathSegment } from './yaml-source.ts';
 
 const schemaUrl = new URL('../../schemas/gateway.schema.json', import.meta.url);
 
-let validator: Promise<ValidateFunction> | undefined;
+const validators = new Map<string, Promise<ValidateFunction>>();
 
-/** Compiled once per process; the schema file ships beside src/ and dist/. */
-function getValidator(): Promise<ValidateFunction> {
-  validator ??= (async () => {
-    const schema = JSON.parse(await readFile(schemaUrl, 'utf8')) as Record<string, unknown>;
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    // Editor-facing annotation (understood by the YAML language server); we use it for our own messages too.
-    ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
-    return ajv.compile(schema);
-  })();
+/** Compiled once per process and schema; the schema files ship beside src/ and dist/. */
+function getValidator(url: URL): Promise<ValidateFunction> {
+  let validator = validators.get(url.href);
+  if (!validator) {
+    validator = (async () => {
+      const schema = JSON.parse(await readFile(url, 'utf8')) as Record<string, unknown>;
+      const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+      // Editor-facing annotation (understood by the YAML language server); we use it for our own messages too.
+      ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
+      return ajv.compile(schema);
+    })();
+    validators.set(url.href, validator);
+  }
   return validator;
 }
 
@@ -29,8 +33,9 @@ export interface SchemaOutcome {
   invalidPointers: string[];
 }
 
-export async function checkSchema(parsed: ParsedFile): Promise<SchemaOutcome> {
-  const validate = await getValidator();
+/** Checks one parsed file against the gateway schema, or another schema of ours (routing tests). */
+export async function checkSchema(parsed: ParsedFile, schema: URL = schemaUrl): Promise<SchemaOutcome> {
+  const validate = await getValidator(schema);
   // An empty file is an empty mapping: nothing to validate.
   if (parsed.value === null || validate(parsed.value)) return { errors: [], invalidPointers: [] };
   const failures = validate.errors ?? [];

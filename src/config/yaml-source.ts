@@ -30,8 +30,11 @@ export interface ParsedFile {
 
 export type ParseOutcome = { ok: true; parsed: ParsedFile } | { ok: false; errors: ConfigError[] };
 
-/** Parses one file's text; YAML syntax errors come back positioned, never thrown. */
-export function parseConfigText(file: string, relativePath: string, text: string): ParseOutcome {
+/**
+ * Parses one file's text; YAML syntax errors come back positioned, never thrown.
+ * `contents` names what the top-level mapping holds, for the error when it is not one.
+ */
+export function parseConfigText(file: string, relativePath: string, text: string, contents = 'sections (settings, providers, groups, policies, keys)'): ParseOutcome {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
@@ -65,7 +68,7 @@ export function parseConfigText(file: string, relativePath: string, text: string
 
   if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
     const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
-    return { ok: false, errors: [errorAt([], `the file must be a mapping of sections (settings, providers, groups, policies, keys), not ${what}`)] };
+    return { ok: false, errors: [errorAt([], `the file must be a mapping of ${contents}, not ${what}`)] };
   }
   return { ok: true, parsed: { file, relativePath, value, errorAt } };
 }

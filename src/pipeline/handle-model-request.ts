@@ -18,7 +18,7 @@ import {
   backoffMs, countsAsMemberFailure, credentialCooldownMs, isCredentialFailure, outcomeOfStatus, parseRetryAfter, shouldFailover,
   type AttemptResult,
 } from './failover.ts';
-import { orderCandidates, stickyKeyOf } from './plan.ts';
+import { orderCandidates, routeAccess, stickyKeyOf } from './plan.ts';
 import { rewriteBodyBytes } from './raw-json.ts';
 import type { Runtime } from './runtime.ts';
 import { pumpStream, type StreamPlan } from './stream-pump.ts';
@@ -106,16 +106,12 @@ export function resolveRoute(ex: Exchange, style: ErrorStyle, res: ServerRespons
     return undefined;
   }
   ex.model = model;
-  const route = ex.snapshot.routes.get(model);
-  if (!route) {
-    sendError(res, ex, style, gatewayError(404, `model '${model}' does not exist`, 'model_not_found'));
+  const access = routeAccess(ex.snapshot, model, ex.key!);
+  if (!access.ok) {
+    sendError(res, ex, style, gatewayError(access.status, access.message, access.code));
     return undefined;
   }
-  if (!ex.key!.allowedRoutes.has(model)) {
-    sendError(res, ex, style, gatewayError(403, `key '${ex.key!.name}' may not use model '${model}'`, 'model_not_allowed'));
-    return undefined;
-  }
-  return route;
+  return access.route;
 }
 
 /**

@@ -4,7 +4,7 @@
 // ordering is testable without I/O. Members with weight 0 are drained.
 
 import { createHash } from 'node:crypto';
-import type { Member, Route } from '../config/snapshot.ts';
+import type { ClientKey, Member, Route, Snapshot } from '../config/snapshot.ts';
 
 export interface PlanContext {
   /** Uniform [0, 1). */
@@ -89,4 +89,20 @@ export function orderCandidates(route: Route, ctx: PlanContext): Member[] {
 export function stickyKeyOf(keyName: string, user: string | undefined, opening: unknown): string {
   if (user) return `${keyName}\0u\0${user}`;
   return `${keyName}\0m\0${JSON.stringify(opening ?? '')}`;
+}
+
+/** Whether a key may use a model: the 404-or-403 decision, before any upstream is planned. */
+export type RouteAccess =
+  | { ok: true; route: Route }
+  | { ok: false; status: 404 | 403; code: 'model_not_found' | 'model_not_allowed'; message: string };
+
+/**
+ * A name that exists nowhere is 404; one that exists outside the key's list
+ * is 403. Without a key (offline tools) only existence is checked.
+ */
+export function routeAccess(snapshot: Snapshot, model: string, key: ClientKey | undefined): RouteAccess {
+  const route = snapshot.routes.get(model);
+  if (!route) return { ok: false, status: 404, code: 'model_not_found', message: `model '${model}' does not exist` };
+  if (key && !key.allowedRoutes.has(model)) return { ok: false, status: 403, code: 'model_not_allowed', message: `key '${key.name}' may not use model '${model}'` };
+  return { ok: true, route };
 }
