@@ -13,6 +13,7 @@ import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
 import { watchConfigFolder } from './config/watch.ts';
 import { createLimiter, recoverSpend, type Limiter } from './limits/index.ts';
+import { EventLoopDelay } from './overload/event-loop-delay.ts';
 import { closeUpstreamPools } from './providers/http-client.ts';
 import { Runtime } from './pipeline/runtime.ts';
 import { noCredentials, CredentialRedactor } from './telemetry/credential-redactor.ts';
@@ -140,7 +141,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const live = new Runtime(recorder, limiter);
   runtime = live;
-  const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting });
+  const loopDelay = new EventLoopDelay();
+  const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting, eventLoopDelayMs: () => loopDelay.recentMs() });
 
   // Node itself bounds the request head (answering 408 and closing); the body
   // has the gateway's own deadline (http/body.ts), which answers in the
@@ -177,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
+      loopDelay.stop();
       await stopSource();
       await usageLog?.close();
       await limiter.close();

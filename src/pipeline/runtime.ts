@@ -36,6 +36,8 @@ export class Runtime {
   readonly admitter: Admitter;
   /** Requests in flight, for the graceful drain. */
   inFlight = 0;
+  /** Model requests (the routes that read a body) in flight: settings.overload.max_in_flight bounds it. */
+  modelInFlight = 0;
 
   constructor(recorder: Recorder, admitter: Admitter) {
     this.recorder = recorder;
