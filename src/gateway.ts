@@ -12,7 +12,8 @@ import { formatConfigError, loadConfig } from './config/load.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
 import { watchConfigFolder } from './config/watch.ts';
-import { createLimiter, recoverSpend, type Limiter } from './limits/index.ts';
+import { createLimiter, type Limiter } from './limits/index.ts';
+import { SpendLedger } from './limits/spend-ledger.ts';
 import { EventLoopDelay } from './overload/event-loop-delay.ts';
 import { closeUpstreamPools } from './providers/http-client.ts';
 import { Runtime } from './pipeline/runtime.ts';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   watchDebounceMs?: number;
   /** false: no folder watching (tests that swap snapshots themselves). */
   watch?: boolean;
+  /** How often the spend checkpoint is brought up to date (default: env SWITCHYARD_SPEND_CHECKPOINT_MS, else 10 s). */
+  spendCheckpointMs?: number;
 }
 
 export interface Gateway {
@@ -118,12 +121,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   applySnapshot(first);
   store.onSwap(applySnapshot);
 
-  // Limits: budgets resume from the usage log, so the process stays stateless.
+  // Limits: budgets resume from the usage log, so the process stays stateless:
+  // from the spend checkpoint beside it plus the lines after it (spend-ledger.ts).
+  // The ledger follows the usage folder of the first config; a reload that moves
+  // it takes effect for the checkpoint at the next start.
   const limitSettings = first.settings.limits;
   let limiter: Limiter;
+  let ledger: SpendLedger;
   {
     const now = new Date();
-    const spend = await recoverSpend(first.settings.usage.dir, now);
+    const started = performance.now();
+    const recovered = await SpendLedger.open(first.settings.usage.dir, now);
+    ledger = recovered.ledger;
+    const spend = recovered.spend;
+    log.info('budget spend recovered', { from: recovered.fromCheckpoint ? 'checkpoint' : 'scan', keys: spend.size, ms: Math.round(performance.now() - started) });
+    // A scan's result is kept at once, so the next start reads only what follows it.
+    if (!recovered.fromCheckpoint) await ledger.save().catch((err: unknown) => log.warn('spend checkpoint not written', { err: err as Error }));
     limiter = await createLimiter({
       store: limitSettings.store,
       redisUrl: limitSettings.redisUrl,
@@ -141,6 +154,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const live = new Runtime(recorder, limiter);
   runtime = live;
+  const checkpointMs = options.spendCheckpointMs ?? (Number(process.env.SWITCHYARD_SPEND_CHECKPOINT_MS) || 10_000);
+  const checkpoint = () => ledger.catchUp().then(() => ledger.save());
+  const checkpointTimer = setInterval(() => {
+    checkpoint().catch((err: unknown) => log.warn('spend checkpoint not written', { dir: ledger.dir, err: err as Error }));
+  }, checkpointMs);
+  checkpointTimer.unref();
   const loopDelay = new EventLoopDelay();
   const handler = createRequestHandler({ store, runtime: live, today, accepting: () => accepting, eventLoopDelayMs: () => loopDelay.recentMs() });
 
@@ -182,6 +201,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       loopDelay.stop();
       await stopSource();
       await usageLog?.close();
+      clearInterval(checkpointTimer);
+      await checkpoint().catch((err: unknown) => log.warn('spend checkpoint not written at shutdown', { dir: ledger.dir, err: err as Error }));
       await limiter.close();
       await closeUpstreamPools();
     })();

@@ -101,7 +101,7 @@ describe('overload shedding (real process)', function () {
     // Shed requests whose key was read have a usage line (status 503, no model: the body was never read).
     await new Promise((r) => setTimeout(r, 300));
     const dir = join(s.cwd, 'usage');
-    const lines = (await Promise.all((await readdir(dir)).map((f) => readFile(join(dir, f), 'utf8'))))
+    const lines = (await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.jsonl')).map((f) => readFile(join(dir, f), 'utf8'))))
       .join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     const shed = lines.filter((l) => l.status === 503);
     expect(shed).to.have.length(21);
