@@ -5,7 +5,7 @@ NODE_DIR := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_DIR):$(PATH)
 CONFIG ?= gateway.d
 
-.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config test-clients soak clean
+.PHONY: all install build typecheck test validate run bench bench-quick bench-hostile bench-config scale test-clients soak clean
 
 all: build
 
@@ -54,6 +54,11 @@ bench-config: build
 
 soak: build
 	node bench/soak.ts
+
+# Overload shedding at 3,000 streams, start-up against usage-log size, `usage` lines/s (issue #18).
+# LINES=0,2000000,20000000 adds the 20M-line log (~8.5 GB of disk, minutes to write).
+scale: build
+	node bench/scale.ts --lines $${LINES:-0,2000000}
 
 clean:
 	rm -rf dist
