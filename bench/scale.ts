@@ -10,7 +10,7 @@
 // Usage: node bench/scale.ts [--lines 0,2000000,20000000] [--streams 3000] [--seconds 15]
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
