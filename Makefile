@@ -7,7 +7,7 @@ CONFIG ?= gateway.d
 # Routing unit tests run by `make validate` against $(CONFIG); empty to skip.
 ROUTING_TESTS ?= $(if $(filter gateway.d,$(CONFIG)),gateway.test.yaml,)
 
-.PHONY: all install build typecheck test test-unit test-e2e validate run bench bench-quick bench-hostile bench-config bench-config-push test-clients soak clean
+.PHONY: all install build typecheck test test-unit test-e2e validate run bench bench-quick bench-hostile bench-config bench-config-push scale test-clients soak clean
 
 all: build
 
@@ -78,6 +78,11 @@ bench-config-push: build
 
 soak: build
 	node bench/soak.ts
+
+# Overload shedding at 3,000 streams, start-up against usage-log size, `usage` lines/s (issue #18).
+# LINES=0,2000000,20000000 adds the 20M-line log (~8.5 GB of disk, minutes to write).
+scale: build
+	node bench/scale.ts --lines $${LINES:-0,2000000}
 
 clean:
 	rm -rf dist

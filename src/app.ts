@@ -26,8 +26,9 @@ import type { Runtime } from './pipeline/runtime.ts';
 import { buildStatusReport } from './pipeline/status.ts';
 import { FormatError } from './formats/codec.ts';
 import { ollamaPsBody, ollamaShowBody, ollamaTagsBody, ollamaVersionBody } from './formats/ollama/index.ts';
+import { shedReason, shedRetryAfterSeconds } from './overload/shed-decision.ts';
 import { log } from './telemetry/logger.ts';
-import { renderMetrics } from './telemetry/metrics.ts';
+import { metrics, renderMetrics } from './telemetry/metrics.ts';
 import type { TodayTotals } from './telemetry/status-report.ts';
 import type { RouteName } from './telemetry/usage-record.ts';
 
@@ -41,6 +42,8 @@ export interface AppDeps {
   reload: () => Promise<ReloadOutcome>;
   /** The git push webhook (POST /-/hooks/git); absent unless serving from git with a secret set. */
   webhook?: { secret: string; sync: () => Promise<ReloadOutcome> };
+  /** The event loop's recent delay in ms (overload/event-loop-delay.ts); absent: never sheds on it. */
+  eventLoopDelayMs?: () => number;
 }
 
 /** How many config errors the unauthenticated /readyz shows (the rest are counted). */
@@ -82,6 +85,7 @@ function reloadAnswer(outcome: ReloadOutcome): [number, { ok: boolean; version: 
 function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string, FastHandler> } {
   const fastRoutes = new Map<string, FastHandler>();
   const { store, runtime } = deps;
+  const eventLoopDelayMs = deps.eventLoopDelayMs ?? (() => 0);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -168,6 +172,26 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       const ex = new Exchange(routeName ?? 'models', snapshot, requestId);
       res.setHeader('x-request-id', ex.requestId);
       const pathToken = typeof req.params?.key === 'string' ? req.params.key : undefined;
+      // Overload (spec 7.4): decided before anything costly, the body above all;
+      // the key is still looked up (one hash) so a known caller's refusal is in its usage.
+      const shed = options.readsBody
+        ? shedReason(snapshot.settings.overload, { inFlight: runtime.modelInFlight, eventLoopDelayMs: eventLoopDelayMs() })
+        : undefined;
+      if (shed) {
+        metrics.shed(routeName ?? 'models', shed);
+        const auth = authenticate(snapshot, presentedToken(req, pathToken));
+        if (auth.ok) ex.key = auth.key;
+        const message = shed === 'in_flight'
+          ? `the gateway is at its limit of ${snapshot.settings.overload.maxInFlight} requests in flight; please try again in ${shedRetryAfterSeconds}s`
+          : `the gateway is overloaded (event loop delayed beyond ${snapshot.settings.overload.maxEventLoopDelayMs} ms); please try again in ${shedRetryAfterSeconds}s`;
+        // Connection: close, so the unread body is never read (Node would drain it to reuse the connection).
+        sendError(res, ex, style, gatewayError(503, message, 'overloaded'), { 'retry-after': String(shedRetryAfterSeconds), connection: 'close' });
+        if (routeName && auth.ok) {
+          runtime.recorder.started(routeName);
+          runtime.recorder.finished(ex.toUsageLine());
+        }
+        return;
+      }
       const auth = authenticate(snapshot, presentedToken(req, pathToken));
       if (!auth.ok) {
         sendError(res, ex, style, gatewayError(401, auth.message, 'invalid_api_key'));
@@ -183,7 +207,11 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       if (options.readsBody && !runtime.localConcurrency.enter(auth.key)) {
         runtime.recorder.rateLimited(auth.key.name, 'concurrency');
         sendError(res, ex, style, gatewayError(429, `Rate limit reached for key '${auth.key.name}': ${auth.key.limits.concurrency} concurrent requests. Please try again in 1s.`, 'rate_limit_concurrency'), { 'retry-after': '1' });
-        if (routeName) runtime.recorder.finished(ex.toUsageLine());
+        if (routeName) {
+          // finished() takes the request off the in-flight gauge: it must have been put on it.
+          runtime.recorder.started(routeName);
+          runtime.recorder.finished(ex.toUsageLine());
+        }
         return;
       }
       const controller = new AbortController();
@@ -191,6 +219,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       res.on('close', onClose);
       if (routeName) runtime.recorder.started(routeName);
       runtime.inFlight++;
+      if (options.readsBody) runtime.modelInFlight++;
       try {
         await handler(ex, req, res, controller.signal);
       } catch (err) {
@@ -205,7 +234,10 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
           else { ex.error = 'internal gateway error'; res.destroy(); }
         }
       } finally {
-        if (options.readsBody) runtime.localConcurrency.leave(auth.key);
+        if (options.readsBody) {
+          runtime.localConcurrency.leave(auth.key);
+          runtime.modelInFlight--;
+        }
         runtime.inFlight--;
         res.off('close', onClose);
         if (ex.status === 0) ex.status = res.statusCode;

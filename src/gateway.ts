@@ -13,7 +13,9 @@ import type { ConfigSource, ReloadOutcome } from './config/config-source.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
 import { watchConfigFolder, type ReloadHooks } from './config/watch.ts';
-import { createLimiter, recoverSpend, type Limiter } from './limits/index.ts';
+import { createLimiter, type Limiter } from './limits/index.ts';
+import { SpendLedger } from './limits/spend-ledger.ts';
+import { EventLoopDelay } from './overload/event-loop-delay.ts';
 import { closeUpstreamPools } from './providers/http-client.ts';
 import { Runtime } from './pipeline/runtime.ts';
 import { noCredentials, CredentialRedactor } from './telemetry/credential-redactor.ts';
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   webhookSecret?: string;
   /** Epoch ms for circuit and credential cool-downs; tests pass one to move time instead of sleeping. */
   clock?: () => number;
+  /** How often the spend checkpoint is brought up to date (default: env SWITCHYARD_SPEND_CHECKPOINT_MS, else 10 s). */
+  spendCheckpointMs?: number;
 }
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining';
@@ -117,13 +121,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
-  // Limits: budgets resume from the usage log, so the process stays stateless.
-  // The limit store is chosen by the first valid config.
+  // Limits: budgets resume from the usage log, so the process stays stateless:
+  // from the spend checkpoint beside it plus the lines after it (spend-ledger.ts).
+  // The limit store and the ledger follow the first valid config; a reload that
+  // moves the usage folder takes effect for the checkpoint at the next start.
+  let ledger: SpendLedger | undefined;
+  let checkpointTimer: NodeJS.Timeout | undefined;
+  const checkpoint = () => ledger ? ledger.catchUp().then(() => ledger!.save()) : Promise.resolve();
   let activation: Promise<void> | undefined;
   const activate = (first: Snapshot): Promise<void> => activation ??= (async () => {
     const limitSettings = first.settings.limits;
     const now = new Date();
-    const spend = await recoverSpend(first.settings.usage.dir, now);
+    const started = performance.now();
+    const recovered = await SpendLedger.open(first.settings.usage.dir, now);
+    ledger = recovered.ledger;
+    const spend = recovered.spend;
+    const recoveredLedger = ledger;
+    log.info('budget spend recovered', { from: recovered.fromCheckpoint ? 'checkpoint' : 'scan', keys: spend.size, ms: Math.round(performance.now() - started) });
+    // A scan's result is kept at once, so the next start reads only what follows it.
+    if (!recovered.fromCheckpoint) await recoveredLedger.save().catch((err: unknown) => log.warn('spend checkpoint not written', { err: err as Error }));
     limiter = await createLimiter({
       store: limitSettings.store,
       redisUrl: limitSettings.redisUrl,
@@ -131,6 +147,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       recoveredSpend: { asOf: now.getTime(), byKey: spend },
       hooks: { onRedisError: () => metrics.limitStoreError() },
     });
+    const checkpointMs = options.spendCheckpointMs ?? (Number(process.env.SWITCHYARD_SPEND_CHECKPOINT_MS) || 10_000);
+    checkpointTimer = setInterval(() => {
+      checkpoint().catch((err: unknown) => log.warn('spend checkpoint not written', { dir: recoveredLedger.dir, err: err as Error }));
+    }, checkpointMs);
+    checkpointTimer.unref();
     if (phase === 'starting') phase = 'ready';
     log.info('ready', { config_version: store.current()?.version });
   })().catch((err: unknown) => {
@@ -165,10 +186,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const webhookSecret = options.webhookSecret ?? process.env.SWITCHYARD_GIT_WEBHOOK_SECRET;
   const handler = createRequestHandler({
-    store, runtime: live, today, phase: () => phase,
+    store, runtime: live, today, phase: () => phase, eventLoopDelayMs: () => loopDelay.recentMs(),
     reload: () => source.reloadNow(),
     ...(options.git && webhookSecret ? { webhook: { secret: webhookSecret, sync: () => source.reloadNow() } } : {}),
   });
+  const loopDelay = new EventLoopDelay();
 
   // Node itself bounds the request head (answering 408 and closing); the body
   // has the gateway's own deadline (http/body.ts), which answers in the
@@ -206,9 +228,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
+      loopDelay.stop();
       await source.stop();
       await usageLog?.close();
       await activation;
+      clearInterval(checkpointTimer);
+      await checkpoint().catch((err: unknown) => log.warn('spend checkpoint not written at shutdown', { dir: ledger?.dir, err: err as Error }));
       await limiter?.close();
       await closeUpstreamPools();
     })();

@@ -1,12 +1,14 @@
 // `switchyard usage`: aggregate usage-YYYY-MM-DD.jsonl files by key, model,
 // provider or day over a date range. Files are picked by the date in their
-// name, then each line is filtered by its own `ts`; files are streamed line by
-// line, so memory stays constant whatever their size (only one row per group
-// is held).
+// name, then each line is filtered by its own `ts`; files are streamed in
+// large reads, so memory stays constant whatever their size (only one row per
+// group is held). Each line's fields are read by the targeted scanner
+// (telemetry/usage-line-scan.ts), with JSON.parse for anything unusual.
 
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { readLines } from '../telemetry/usage-file-lines.ts';
+import { emptyFields, readUsageFields, type UsageFields } from '../telemetry/usage-line-scan.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
 
 const help = `usage: switchyard usage [--dir DIR] [--since DATE] [--until DATE] [--by key|model|provider|day] [--format table|csv|json]
@@ -90,7 +92,7 @@ function count(n: unknown): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
-function addLine(t: UsageTotals, line: Record<string, unknown>): void {
+function addLine(t: UsageTotals, line: UsageFields): void {
   t.requests += 1;
   if (line.error !== null && line.error !== undefined) t.errors += 1;
   for (const f of tokenFields) t[f] += count(line[f]);
@@ -98,10 +100,36 @@ function addLine(t: UsageTotals, line: Record<string, unknown>): void {
   else t.unknown_cost += 1;
 }
 
-function groupOf(line: Record<string, unknown>, by: GroupBy, ts: string): string {
-  if (by === 'day') return ts.slice(0, 10);
+function groupOf(line: UsageFields, by: GroupBy, ms: number, ts: string): string {
+  if (by === 'day') return canonicalTs.test(ts) && !ts.startsWith('24', 11) ? ts.slice(0, 10) : new Date(ms).toISOString().slice(0, 10);
   const value = line[by];
   return typeof value === 'string' && value !== '' ? value : none;
+}
+
+/** The gateway's own ts form (toISOString): its instant can be read without Date.parse. */
+const canonicalTs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Date.parse, one call per minute of lines: the usage log is in time order,
+ * so the minute prefix repeats and only seconds and milliseconds change.
+ */
+class TimestampReader {
+  private minute = '';
+  private minuteMs = NaN;
+
+  ms(ts: string): number {
+    // Hour 24 is valid only as 24:00:00.000: leave it, and anything unusual, to Date.parse.
+    if (!canonicalTs.test(ts) || ts.startsWith('24', 11)) return Date.parse(ts);
+    const seconds = (ts.charCodeAt(17) - 48) * 10 + (ts.charCodeAt(18) - 48);
+    if (seconds > 59) return Date.parse(ts);
+    if (this.minute === '' || !ts.startsWith(this.minute)) {
+      this.minute = ts.slice(0, 16);
+      this.minuteMs = Date.parse(`${this.minute}:00.000Z`);
+    }
+    if (Number.isNaN(this.minuteMs)) return NaN;
+    const millis = (ts.charCodeAt(20) - 48) * 100 + (ts.charCodeAt(21) - 48) * 10 + (ts.charCodeAt(22) - 48);
+    return this.minuteMs + seconds * 1000 + millis;
+  }
 }
 
 /** Aggregates every usage file in `dir` within the range. Throws on an unreadable dir or file. */
@@ -133,35 +161,29 @@ export async function aggregateUsage(
   const groups = new Map<string, UsageTotals>();
   const total = emptyTotals();
   let skipped = 0;
+  const fields = emptyFields();
+  const timestamps = new TimestampReader();
   for (const name of names) {
     const file = path.join(dir, name);
-    const input = createReadStream(file, { encoding: 'utf8' });
-    const lines = createInterface({ input, crlfDelay: Infinity });
     let lineNumber = 0;
-    for await (const text of lines) {
+    await readLines(file, (text, tooLong) => {
       lineNumber += 1;
-      if (text.trim() === '') continue;
-      let line: unknown;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        line = undefined;
-      }
-      const ts = line !== null && typeof line === 'object' && !Array.isArray(line) ? (line as Record<string, unknown>).ts : undefined;
-      const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
+      if (!tooLong && (text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === ''))) return;
+      const ok = !tooLong && readUsageFields(text, fields);
+      const ts = ok ? fields.ts : undefined;
+      const ms = typeof ts === 'string' ? timestamps.ms(ts) : NaN;
       if (Number.isNaN(ms) || typeof ts !== 'string') {
         skipped += 1;
         onSkipped?.(file, lineNumber);
-        continue;
+        return;
       }
-      if ((r.sinceMs !== null && ms < r.sinceMs) || (r.untilMs !== null && ms > r.untilMs)) continue;
-      const record = line as Record<string, unknown>;
-      const group = groupOf(record, by, new Date(ms).toISOString());
+      if ((r.sinceMs !== null && ms < r.sinceMs) || (r.untilMs !== null && ms > r.untilMs)) return;
+      const group = groupOf(fields, by, ms, ts);
       let totals = groups.get(group);
       if (!totals) groups.set(group, (totals = emptyTotals()));
-      addLine(totals, record);
-      addLine(total, record);
-    }
+      addLine(totals, fields);
+      addLine(total, fields);
+    }, { includeUnterminated: true });
   }
   const rows = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -14,6 +14,7 @@ import { splitTarget } from './references.ts';
 import type {
   ClientKey, Member, ModelSpec, Policy, ProviderSpec, ProviderType, Route, Settings, Snapshot,
 } from './snapshot.ts';
+import { overloadDefaults } from '../overload/shed-decision.ts';
 import { TimeSlicer } from './time-slicer.ts';
 import { parseByteSize, parseExpires } from './values.ts';
 
@@ -141,6 +142,10 @@ function compileSettings(s: RawSettings, secret: SecretLookup): Settings {
       store: s.limits?.store ?? 'memory',
       ...(redisUrl !== undefined ? { redisUrl: secret(redisUrl) } : {}),
       onRedisError: s.limits?.on_redis_error ?? 'allow',
+    }),
+    overload: freeze({
+      maxInFlight: s.overload?.max_in_flight ?? overloadDefaults.maxInFlight,
+      maxEventLoopDelayMs: s.overload?.max_event_loop_delay_ms ?? overloadDefaults.maxEventLoopDelayMs,
     }),
     shutdown: freeze({ drainMs: s.shutdown?.drain_ms ?? 30000 }),
     log: freeze({ level: s.log?.level ?? 'info', requests: s.log?.requests ?? false }),

@@ -13,6 +13,7 @@ export interface RawSettings {
   timeouts?: { request_headers_ms?: number; request_body_ms?: number };
   upstream?: { max_reply_bytes?: number | string; max_event_bytes?: number | string };
   limits?: { store?: 'memory' | 'redis'; redis_url?: string; on_redis_error?: 'allow' | 'deny' };
+  overload?: { max_in_flight?: number; max_event_loop_delay_ms?: number };
   shutdown?: { drain_ms?: number };
   log?: { level?: 'debug' | 'info' | 'warn' | 'error'; requests?: boolean };
 }

@@ -138,6 +138,11 @@ export interface Settings {
   /** What one upstream reply may cost: a non-streamed body, one stream line or event. */
   upstream: { maxReplyBytes: number; maxEventBytes: number };
   limits: { store: 'memory' | 'redis'; redisUrl?: string; onRedisError: 'allow' | 'deny' };
+  /**
+   * Load shedding (spec 7.4): model requests over either bound are refused
+   * before their body is read. Never unbounded: unset takes the defaults.
+   */
+  overload: { maxInFlight: number; maxEventLoopDelayMs: number };
   shutdown: { drainMs: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; requests: boolean };
 }

@@ -36,6 +36,8 @@ export class Runtime {
   inFlight = 0;
   /** Epoch ms for circuit and credential cool-downs (and /status); tests inject one to move time. */
   readonly clock: Clock;
+  /** Model requests (the routes that read a body) in flight: settings.overload.max_in_flight bounds it. */
+  modelInFlight = 0;
 
   constructor(recorder: Recorder, admitter: Admitter, clock: Clock = Date.now) {
     this.recorder = recorder;

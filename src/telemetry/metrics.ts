@@ -14,6 +14,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LimitKind } from '../limits/limiter.ts';
+import type { ShedReason } from '../overload/shed-decision.ts';
 import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
 
 export const registry = new Registry();
@@ -149,6 +150,14 @@ new Gauge({
   },
 });
 
+// Spec 7.4: model requests refused to protect the process, by why.
+const shed = new Counter({
+  name: 'switchyard_shed_total',
+  help: 'Model requests refused at arrival (503) because the process was overloaded: reason in_flight or event_loop.',
+  labelNames: ['route', 'reason'] as const,
+  registers: [registry],
+});
+
 // Extensions (not in the contract table; named so they cannot clash with it).
 const usageWriteErrors = new Counter({
   name: 'switchyard_usage_write_errors_total',
@@ -230,6 +239,7 @@ const durationChildren = new Map<string, Observe>();
 const ttftChildren = new Map<string, Observe>();
 const overheadChildren = new Map<string, Observe>();
 const inFlightChildren = new Map<string, SetValue>();
+const shedChildren = new Map<string, Inc>();
 const upstreamCountChildren = new Map<string, Inc>();
 const upstreamDurationChildren = new Map<string, Observe>();
 
@@ -353,6 +363,11 @@ export const metrics = {
     cached(rateLimitChildren, limit + sep + (keyLabel ? key : ''), () =>
       keyLabel ? keyed.rateLimited.labels(limit, key) : keyed.rateLimited.labels(limit),
     ).inc();
+  },
+
+  /** A model request was refused on arrival to protect the process. */
+  shed(route: RouteName, reason: ShedReason): void {
+    cached(shedChildren, route + sep + reason, () => shed.labels(route, reason)).inc();
   },
 
   /** A reload attempt ended (the initial load is not a reload). */

@@ -38,6 +38,7 @@ describe('config compile', () => {
         timeouts: { requestHeadersMs: 60000, requestBodyMs: 60000 },
         upstream: { maxReplyBytes: 64 * 1024 * 1024, maxEventBytes: 16 * 1024 * 1024 },
         limits: { store: 'memory', onRedisError: 'allow' },
+        overload: { maxInFlight: 2000, maxEventLoopDelayMs: 200 },
         shutdown: { drainMs: 30000 },
         log: { level: 'info', requests: false },
       });
@@ -88,6 +89,7 @@ describe('config compile', () => {
         timeouts: { requestHeadersMs: 10000, requestBodyMs: 15000 },
         upstream: { maxReplyBytes: 32 * 1024 * 1024, maxEventBytes: 4 * 1024 * 1024 },
         limits: { store: 'redis', redisUrl: 'redis://r:6379', onRedisError: 'deny' },
+        overload: { maxInFlight: 500, maxEventLoopDelayMs: 150 },
         shutdown: { drainMs: 5000 },
         log: { level: 'warn', requests: true },
       });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { registry } from '../../src/telemetry/metrics.ts';
-import { allowedMetrics } from '../telemetry/contract-metrics.ts';
+import { contractMetrics } from '../telemetry/contract-metrics.ts';
 import { references, type Selector } from './promql-references.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -63,10 +63,10 @@ function defaultMetricFamilies(): Map<string, string> {
 /** The labels a series named `name` may carry, or undefined when the name is not allowed. */
 function labelsOf(name: string): string[] | undefined {
   const suffix = /_(bucket|sum|count)$/.exec(name);
-  const contract = allowedMetrics[name] ?? (suffix ? allowedMetrics[name.slice(0, -suffix[0].length)] : undefined);
+  const contract = contractMetrics[name] ?? (suffix ? contractMetrics[name.slice(0, -suffix[0].length)] : undefined);
   if (contract) {
-    if (contract.type !== 'histogram' && !allowedMetrics[name]) return undefined; // _sum of a counter is not a series
-    if (contract.type === 'histogram' && allowedMetrics[name]) return undefined; // a histogram is queried by its series
+    if (contract.type !== 'histogram' && !contractMetrics[name]) return undefined; // _sum of a counter is not a series
+    if (contract.type === 'histogram' && contractMetrics[name]) return undefined; // a histogram is queried by its series
     return [...contract.labels, ...(contract.keyLabel ? ['key'] : []), ...(suffix?.[1] === 'bucket' ? ['le'] : []), ...targetLabels];
   }
   if (name.startsWith('switchyard_')) return undefined;
@@ -216,7 +216,7 @@ describe('grafana dashboards', () => {
         for (const s of references(expr).selectors) used.add(s.metric.replace(/_(bucket|sum|count)$/, ''));
       }
     }
-    expect([...Object.keys(allowedMetrics)].filter((m) => !used.has(m))).to.deep.equal([]);
+    expect([...Object.keys(contractMetrics)].filter((m) => !used.has(m))).to.deep.equal([]);
   });
 
   it('show latency p50/p95/p99 and time to first token with histogram_quantile', () => {

@@ -15,7 +15,8 @@ export interface ContractMetric {
   keyLabel: boolean;
 }
 
-export const contractMetrics: Record<string, ContractMetric> = {
+/** The table of spec section 5, as written there. */
+export const sectionFiveMetrics: Record<string, ContractMetric> = {
   switchyard_requests_total: { type: 'counter', labels: ['route', 'model', 'status'], keyLabel: true },
   switchyard_request_duration_seconds: { type: 'histogram', labels: ['route', 'model'], keyLabel: false },
   switchyard_time_to_first_token_seconds: { type: 'histogram', labels: ['route', 'model', 'provider'], keyLabel: false },
@@ -33,15 +34,16 @@ export const contractMetrics: Record<string, ContractMetric> = {
   switchyard_config_last_success_timestamp_seconds: { type: 'gauge', labels: [], keyLabel: false },
 };
 
-/** Metrics the second release names in prose (spec section 7): dashboards and alert rules may use them too. */
-export const secondReleaseMetrics: Record<string, ContractMetric> = {
+/** Every metric the contract names: the table, plus those named in later sections' prose. Dashboards and alerts may use these. */
+export const contractMetrics: Record<string, ContractMetric> = {
+  ...sectionFiveMetrics,
+  // 7.2 Operability: config sync health
   switchyard_config_sync_errors_total: { type: 'counter', labels: ['source'], keyLabel: false },
   switchyard_config_last_sync_timestamp_seconds: { type: 'gauge', labels: [], keyLabel: false },
   switchyard_config_stale: { type: 'gauge', labels: [], keyLabel: false },
+  // 7.4 Overload
+  switchyard_shed_total: { type: 'counter', labels: ['route', 'reason'], keyLabel: false },
 };
-
-/** Every metric a dashboard or alert may name. */
-export const allowedMetrics: Record<string, ContractMetric> = { ...contractMetrics, ...secondReleaseMetrics };
 
 /**
  * The table as written in the spec, when the spec is reachable (the shared

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { configureMetrics, metrics, registry, renderMetrics, resetMetrics } from '../../src/telemetry/metrics.ts';
 import type { UsageLine } from '../../src/telemetry/usage-record.ts';
-import { allowedMetrics, contractMetrics, specMetricTable } from './contract-metrics.ts';
+import { contractMetrics, sectionFiveMetrics, specMetricTable } from './contract-metrics.ts';
 import { find, parseExposition, value, type Exposition } from './exposition.ts';
 
 function usageLine(overrides: Partial<UsageLine> = {}): UsageLine {
@@ -46,6 +46,7 @@ function exerciseAll(keyLabel: boolean): void {
   metrics.circuitState('azure-east', 'gpt-4o', true);
   metrics.requestFinished(usageLine(), keyLabel);
   metrics.rateLimited('search-team', 'rpm');
+  metrics.shed('chat_completions', 'event_loop');
   metrics.configReload('git', true);
   metrics.configLoaded('3f2a9c1', 'git', new Date('2026-11-22T12:00:00Z'));
   metrics.configSyncError('git');
@@ -197,7 +198,7 @@ describe('metrics', () => {
     it(`exposes every contract metric with exactly its contract labels and type (key_label ${keyLabel})`, async () => {
       exerciseAll(keyLabel);
       const m = await scrape();
-      for (const [name, spec] of Object.entries(allowedMetrics)) {
+      for (const [name, spec] of Object.entries(contractMetrics)) {
         expect(m.types.get(name), `TYPE of ${name}`).to.equal(spec.type);
         const sampleName = spec.type === 'histogram' ? `${name}_count` : name;
         const samples = find(m, sampleName);
@@ -220,9 +221,18 @@ describe('metrics', () => {
     }
     const fromSpec = Object.fromEntries(Object.entries(spec).map(([n, s]) => [n, { type: s.type, labels: [...s.labels].sort() }]));
     const ours = Object.fromEntries(
-      Object.entries(contractMetrics).map(([n, s]) => [n, { type: s.type, labels: [...s.labels, ...(s.keyLabel ? ['key'] : [])].sort() }]),
+      Object.entries(sectionFiveMetrics).map(([n, s]) => [n, { type: s.type, labels: [...s.labels, ...(s.keyLabel ? ['key'] : [])].sort() }]),
     );
     expect(ours).to.deep.equal(fromSpec);
+  });
+
+  it('counts shed requests by route and reason (spec 7.4)', async () => {
+    metrics.shed('messages', 'in_flight');
+    metrics.shed('messages', 'in_flight');
+    metrics.shed('chat_completions', 'event_loop');
+    const m = await scrape();
+    expect(value(m, 'switchyard_shed_total', { route: 'messages', reason: 'in_flight' })).to.equal(2);
+    expect(value(m, 'switchyard_shed_total', { route: 'chat_completions', reason: 'event_loop' })).to.equal(1);
   });
 
   it('registers in its own registry, serves the Prometheus text content type', async () => {
