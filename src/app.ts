@@ -5,7 +5,7 @@
 import express, { type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultTimeouts } from './config/compile.ts';
-import type { ReloadOutcome } from './config/config-source.ts';
+import type { ReloadOutcome } from './config/source-follower.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import type { ConfigStore } from './config/store.ts';
 import { authenticate, presentedToken } from './http/auth.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequestHandler } from './app.ts';
 import { defaultTimeouts } from './config/compile.ts';
-import type { ConfigSource, ReloadOutcome } from './config/config-source.ts';
+import type { SourceFollower, ReloadOutcome } from './config/source-follower.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import { ConfigStore } from './config/store.ts';
 import { watchConfigFolder, type ReloadHooks } from './config/watch.ts';
@@ -165,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   // Initial load: folder or git. Neither throws for a bad or unreachable source.
-  let source: ConfigSource;
+  let source: SourceFollower;
   if (options.git) {
     const workDir = options.git.workDir ?? await mkdtemp(join(tmpdir(), 'switchyard-git-'));
     const { startGitSync } = await import('./config/git-sync.ts'); // simple-git only when serving from git

@@ -15,7 +15,7 @@ Print the ordered candidates a request for model M would try: priority tiers,
 the group's strategy and policy, and which members are skipped (drained,
 circuit open, key not allowed). Weighted and random orders show one draw.
   --gateway URL   read live circuit states from a running gateway's /status
-                  (authenticates with the client key in SWITCHYARD_API_KEY)
+                  (authenticates with the admin key in SWITCHYARD_API_KEY)
 `;
 
 export interface ExplainedCandidate {
@@ -110,8 +110,9 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
 /** Open circuits as a running gateway reports them on /status. */
 async function liveCircuits(url: string): Promise<CircuitLookup> {
   const key = process.env.SWITCHYARD_API_KEY;
-  if (!key) throw new UsageError('--gateway needs a client key in SWITCHYARD_API_KEY to read /status');
+  if (!key) throw new UsageError('--gateway needs an admin key in SWITCHYARD_API_KEY to read /status');
   const res = await fetch(new URL('/status', url), { headers: { authorization: `Bearer ${key}` } });
+  if (res.status === 403) throw new Error(`the gateway at ${url} refused /status: the key in SWITCHYARD_API_KEY is not an admin key (admin: true)`);
   if (!res.ok) throw new Error(`the gateway at ${url} answered HTTP ${res.status} on /status`);
   const status = await res.json() as { members?: { target: string; circuit: string }[] };
   const open = new Set((status.members ?? []).filter((m) => m.circuit === 'open').map((m) => m.target));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { log, redact } from '../telemetry/logger.ts';
 import { formatConfigError, type ConfigError } from './config-error.ts';
-import type { ConfigSource, ReloadOutcome } from './config-source.ts';
+import type { SourceFollower, ReloadOutcome } from './source-follower.ts';
 import { loadConfig } from './load.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { ConfigStore } from './store.ts';
@@ -39,7 +39,7 @@ export interface GitSyncOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface GitSync extends ConfigSource {
+export interface GitSync extends SourceFollower {
   /** Fetches and applies a new commit now; resolves with the outcome (never rejects). */
   syncNow(options?: { force?: boolean }): Promise<ReloadOutcome>;
   /** The commit sha serving now; '' while none does. */

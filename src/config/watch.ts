@@ -9,7 +9,7 @@ import { watch } from 'chokidar';
 import { stat } from 'node:fs/promises';
 import { log } from '../telemetry/logger.ts';
 import { formatConfigError, type ConfigError } from './config-error.ts';
-import type { ReloadOutcome } from './config-source.ts';
+import type { ReloadOutcome } from './source-follower.ts';
 import { loadConfig } from './load.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { ConfigStore } from './store.ts';

@@ -57,8 +57,11 @@ describe('hot reload through the running gateway', () => {
     const v2 = await version(gw);
 
     // A typo: rejected, counted, and the last good config keeps serving.
+    // (The registry is process-wide: other tests in this run may have counted failures before.)
+    const failures = async () => Number(/switchyard_config_reloads_total\{source="file",result="failure"\} (\d+)/.exec(await (await fetch(`${gw!.url}/metrics`)).text())?.[1] ?? 0);
+    const failedBefore = await failures();
     await gw.write('10-providers.yaml', providers('broken', '      other: { replly: "typo" }\n'));
-    await until(async () => /switchyard_config_reloads_total\{source="file",result="failure"\} [1-9]/.test(await (await fetch(`${gw!.url}/metrics`)).text()));
+    await until(async () => (await failures()) > failedBefore);
     expect(await version(gw)).to.equal(v2);
     const still = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'x' }] });
     expect(still.choices[0]!.message.content).to.equal('new reply');

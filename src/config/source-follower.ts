@@ -13,7 +13,7 @@ export interface ReloadOutcome {
   unreachable?: boolean;
 }
 
-export interface ConfigSource {
+export interface SourceFollower {
   /** Reads the source now, re-checking even a version rejected before; never rejects. */
   reloadNow(): Promise<ReloadOutcome>;
   stop(): Promise<void>;
