@@ -4,22 +4,13 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/keys.ts';
 import { hashKey } from '../../src/config/key-hash.ts';
 import { formatConfigError, loadConfig } from '../../src/config/load.ts';
 import { configFolder, demoFiles, removeFolder } from '../config/temp-folder.ts';
+import { runMain } from '../support/run-command.ts';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const code = await main(args, { stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
+const run = (args: string[]) => runMain(main, args);
 
 function tokenIn(output: string): string {
   const m = /^ {2}(sk-sy-[A-Za-z0-9_-]+)$/m.exec(output);

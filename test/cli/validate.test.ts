@@ -5,25 +5,18 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/validate.ts';
 import { configFolder, demoFiles, removeFolder } from '../config/temp-folder.ts';
+import { runMain, type CommandRun } from '../support/run-command.ts';
 
 const exec = promisify(execFile);
 
-async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
+async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<CommandRun> {
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; if (v === undefined) delete process.env[k]; else process.env[k] = v; }
   try {
-    const code = await main(args, { stdout, stderr });
-    return { code, stdout: out, stderr: err };
+    return await runMain(main, args);
   } finally {
     for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
   }
