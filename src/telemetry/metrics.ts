@@ -370,7 +370,7 @@ export const metrics = {
     cached(shedChildren, route + sep + reason, () => shed.labels(route, reason)).inc();
   },
 
-  /** A reload attempt ended (the initial load is not a reload). */
+  /** A load attempt of the config source ended, the first at start included (git always counted it; a folder does too now that a bad start is a failure to see). */
   configReload(source: ConfigSource, ok: boolean): void {
     configReloads.labels(source, ok ? 'success' : 'failure').inc();
   },
