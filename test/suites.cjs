@@ -39,7 +39,6 @@ const unit = abs([
   'test/formats/openai-responses/stream-encoder.test.ts',
   'test/formats/shared/shared-readers.test.ts',
   'test/formats/sse.test.ts',
-  'test/http/errors.test.ts',
   'test/limits/budget-recovery.test.ts',
   'test/matrix/reply-schema-sources.test.ts',
   'test/pipeline/raw-json.test.ts',

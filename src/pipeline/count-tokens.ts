@@ -20,7 +20,7 @@ import type { Runtime } from './runtime.ts';
 export async function handleCountTokens(
   rt: Runtime, ex: Exchange, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal, requestHeaders: IncomingHttpHeaders,
 ): Promise<void> {
-  const route = resolveRoute(ex, 'anthropic', res, body);
+  const route = resolveRoute(ex, anthropicInbound.encodeError, res, body);
   if (!route) return;
   const member = route.tiers.flat().find((m) => m.weight > 0 && rt.breakers.isAvailable(m.target));
   if (member && member.provider.type === 'anthropic') {
@@ -37,13 +37,13 @@ export async function handleCountTokens(
       ex.provider = member.provider.name;
       ex.upstreamModel = member.model.upstreamName;
       if (reply.status < 200 || (reply.status >= 300 && reply.status < 400)) {
-        return sendError(res, ex, 'anthropic', gatewayError(502, `token count upstream answered HTTP ${reply.status}; redirects are not followed`));
+        return sendError(res, ex, anthropicInbound.encodeError, gatewayError(502, `token count upstream answered HTTP ${reply.status}; redirects are not followed`));
       }
       if (reply.status >= 400) ex.error = `upstream HTTP ${reply.status}`;
       return sendJson(res, ex, reply.status, replyText, { 'x-switchyard-provider': member.provider.name, 'x-switchyard-attempts': '1' });
     } catch (err) {
       const timeout = err instanceof TransportError && err.kind === 'timeout';
-      return sendError(res, ex, 'anthropic', gatewayError(timeout ? 504 : 502, 'token count upstream failed'));
+      return sendError(res, ex, anthropicInbound.encodeError, gatewayError(timeout ? 504 : 502, 'token count upstream failed'));
     }
   }
   try {
@@ -53,7 +53,7 @@ export async function handleCountTokens(
     if (member) { ex.provider = member.provider.name; ex.upstreamModel = member.model.upstreamName; }
     sendJson(res, ex, 200, { input_tokens: count }, { 'x-switchyard-token-count': 'estimated' });
   } catch (err) {
-    if (err instanceof FormatError) return sendError(res, ex, 'anthropic', gatewayError(err.status, err.message));
+    if (err instanceof FormatError) return sendError(res, ex, anthropicInbound.encodeError, gatewayError(err.status, err.message));
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Member, Policy, Route } from '../config/snapshot.ts';
 import { FormatError } from '../formats/codec.ts';
 import type { ChatRequest, GatewayError } from '../formats/ir.ts';
-import { gatewayError, renderError, type ErrorStyle } from '../http/errors.ts';
+import { gatewayError, type ErrorEncoder } from '../http/errors.ts';
 import { planAnthropicBetas, type AnthropicClientHeaders } from '../providers/anthropic-betas.ts';
 import { supports, upstreamProtocol } from '../providers/endpoints.ts';
 import { headerValue, ReplyTooLargeError, TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
@@ -61,13 +61,14 @@ export function sendJson(res: ServerResponse, ex: Exchange, status: number, body
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, ex: Exchange, style: ErrorStyle, error: GatewayError, extra: Record<string, string> = {}): void {
+/** Every error body the caller gets is rendered by `encodeError`, the caller's codec's. */
+export function sendError(res: ServerResponse, ex: Exchange, encodeError: ErrorEncoder, error: GatewayError, extra: Record<string, string> = {}): void {
   ex.error = error.message;
   // A refusal leaves its reason where operators look first, not only in the usage line.
   if (error.status >= 400 && error.status < 500) {
     log.info('request refused', { request_id: ex.requestId, route: ex.route, status: error.status, key: ex.key?.name, model: ex.model, reason: error.message });
   }
-  sendJson(res, ex, error.status, renderError(style, error), extra);
+  sendJson(res, ex, error.status, encodeError(error), extra);
 }
 
 function isPassThrough(route: InboundRoute, member: Member): boolean {
@@ -99,16 +100,16 @@ function exhaustedError(ex: Exchange, last: AttemptResult | undefined, skippedOp
  * 400 without a model, 404 for a name that exists nowhere, 403 for one
  * outside the key's list (answered here; undefined returned).
  */
-export function resolveRoute(ex: Exchange, style: ErrorStyle, res: ServerResponse, body: Record<string, unknown>): Route | undefined {
+export function resolveRoute(ex: Exchange, encodeError: ErrorEncoder, res: ServerResponse, body: Record<string, unknown>): Route | undefined {
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) {
-    sendError(res, ex, style, gatewayError(400, "'model' is required: a group name or a provider/model id", 'model_required'));
+    sendError(res, ex, encodeError, gatewayError(400, "'model' is required: a group name or a provider/model id", 'model_required'));
     return undefined;
   }
   ex.model = model;
   const access = routeAccess(ex.snapshot, model, ex.key!);
   if (!access.ok) {
-    sendError(res, ex, style, gatewayError(access.status, access.message, access.code));
+    sendError(res, ex, encodeError, gatewayError(access.status, access.message, access.code));
     return undefined;
   }
   return access.route;
@@ -122,8 +123,8 @@ export async function handleModelRequest(
   rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal,
   requestHeaders: IncomingHttpHeaders,
 ): Promise<void> {
-  const style = route.style;
-  const target = resolveRoute(ex, style, res, body);
+  const encodeError = route.encodeError;
+  const target = resolveRoute(ex, encodeError, res, body);
   if (!target) return;
   const key = ex.key!;
   const stream = route.wantsStream(body);
@@ -132,10 +133,10 @@ export async function handleModelRequest(
   const admission = await rt.admitter.admit(key);
   if (!admission.ok) {
     if (admission.limit === 'unavailable') {
-      return sendError(res, ex, style, gatewayError(503, admission.message, 'limits_unavailable'), { 'retry-after': String(admission.retryAfterS), ...admission.headers });
+      return sendError(res, ex, encodeError, gatewayError(503, admission.message, 'limits_unavailable'), { 'retry-after': String(admission.retryAfterS), ...admission.headers });
     }
     rt.recorder.rateLimited(key.name, admission.limit);
-    return sendError(res, ex, style, gatewayError(429, admission.message, `rate_limit_${admission.limit}`), { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterS))), ...admission.headers });
+    return sendError(res, ex, encodeError, gatewayError(429, admission.message, `rate_limit_${admission.limit}`), { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterS))), ...admission.headers });
   }
   try {
     await attemptAll(rt, ex, route, target, res, { raw, body, clientHeaders: route.clientHeaders?.(requestHeaders) }, stream, admission.headers, signal);
@@ -166,7 +167,7 @@ async function attemptAll(
   stream: boolean, limitHeaders: Record<string, string>, signal: AbortSignal,
 ): Promise<void> {
   const { body } = caller;
-  const style = route.style;
+  const encodeError = route.encodeError;
   const policy = target.policy;
   const candidates = orderCandidates(target, {
     random: Math.random,
@@ -216,7 +217,7 @@ async function attemptAll(
       }
     } catch (err) {
       rt.breakers.releaseTrial(member.target);
-      if (err instanceof FormatError) return sendError(res, ex, style, gatewayError(err.status, err.message));
+      if (err instanceof FormatError) return sendError(res, ex, encodeError, gatewayError(err.status, err.message));
       throw err;
     }
 
@@ -263,7 +264,7 @@ async function attemptAll(
     if (retryingCredential) i--;
   }
   if (signal.aborted) { ex.status = 499; ex.error = 'client closed the request'; return; }
-  sendError(res, ex, style, exhaustedError(ex, last, skippedOpen), { 'x-switchyard-attempts': String(ex.attemptCount) });
+  sendError(res, ex, encodeError, exhaustedError(ex, last, skippedOpen), { 'x-switchyard-attempts': String(ex.attemptCount) });
 }
 
 interface TryResult extends AttemptResult {
@@ -387,7 +388,7 @@ function sendUpstreamError(res: ServerResponse, ex: Exchange, route: InboundRout
     return sendJson(res, ex, status, text, headers);
   }
   const neutral = upstreamCodecFor(upstreamProtocol(member.provider.type)).decodeError(status, parsed);
-  sendError(res, ex, route.style, { ...neutral, status }, headers);
+  sendError(res, ex, route.encodeError, { ...neutral, status }, headers);
 }
 
 /**

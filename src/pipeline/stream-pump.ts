@@ -242,8 +242,9 @@ interface StreamFailure {
   outcome: UpstreamOutcome;
 }
 
+/** A gateway-made error: the caller's codec names its type from the status. */
 function streamFailure(status: number, outcome: UpstreamOutcome, message: string): StreamFailure {
-  return { error: { status, type: status === 504 ? 'timeout_error' : 'api_error', message }, outcome };
+  return { error: { status, message }, outcome };
 }
 
 function idleFailure(idleMs: number): StreamFailure {

@@ -36,7 +36,6 @@ import { encodeAnthropicRequest } from './encode-anthropic-request.ts';
 import { encodeAnthropicResponse } from './encode-anthropic-response.ts';
 
 export { anthropicUsage, fromAnthropicUsage, toAnthropicUsage } from './convert-anthropic-usage.ts';
-export { anthropicErrorType } from './encode-anthropic-error.ts';
 export { AnthropicStreamDecoder } from './anthropic-stream-decoder.ts';
 export { AnthropicStreamEncoder } from './anthropic-stream-encoder.ts';
 export { DEFAULT_MAX_TOKENS } from './encode-anthropic-request.ts';

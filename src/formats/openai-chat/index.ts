@@ -33,7 +33,6 @@ import { OpenAIChatStreamDecoder } from './openai-chat-stream-decoder.ts';
 import { OpenAIChatStreamEncoder } from './openai-chat-stream-encoder.ts';
 
 export { openAIChatUsage, fromOpenAIChatUsage, toOpenAIChatUsage } from './convert-openai-chat-usage.ts';
-export { errorTypeForStatus } from './decode-openai-chat-error.ts';
 export { OpenAIChatStreamDecoder } from './openai-chat-stream-decoder.ts';
 export { OpenAIChatStreamEncoder } from './openai-chat-stream-encoder.ts';
 

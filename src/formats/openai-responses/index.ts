@@ -4,7 +4,7 @@
 // each request's body (forRequest) before it answers.
 
 import type { InboundCodec } from '../codec.ts';
-import type { GatewayError } from '../ir.ts';
+import { encodeOpenAIChatError } from '../openai-chat/encode-openai-chat-error.ts';
 import { decodeResponsesRequest } from './decode-request.ts';
 import { encodeResponsesReply } from './encode-response.ts';
 import { defaultEcho, requestEcho } from './request-echo.ts';
@@ -16,10 +16,8 @@ import { ToolNames, toolNamesOf } from './tool-names.ts';
 
 export type { ResponsesEnvironment } from './response-object.ts';
 
-/** OpenAI's error body: {"error":{"message","type","code","param"}}. */
-export function encodeResponsesError(error: GatewayError): { error: { message: string; type: string; code: string | null; param: null } } {
-  return { error: { message: error.message, type: error.type, code: error.code ?? null, param: null } };
-}
+/** OpenAI's error body, the same as Chat Completions': one OpenAI renderer. */
+export const encodeResponsesError = encodeOpenAIChatError;
 
 function responsesCodec(env: ResponsesEnvironment, echo: RequestEcho, names: ToolNames): InboundCodec {
   return {
