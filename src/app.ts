@@ -20,8 +20,10 @@ import {
 import { renderStatusPage } from './http/ui-page.ts';
 import { handleCountTokens } from './pipeline/count-tokens.ts';
 import { Exchange, requestIdFrom } from './pipeline/exchange.ts';
-import { handleModelRequest, sendError, sendJson } from './pipeline/handle-model-request.ts';
-import { listModels, modelEntry, modelListBody } from './pipeline/model-list.ts';
+import { handleModelRequest } from './pipeline/handle-model-request.ts';
+import { sendError, sendJson } from './pipeline/respond.ts';
+import { listModels, modelInfo } from './pipeline/model-list.ts';
+import { modelEntry, modelListBody } from './formats/model-list.ts';
 import type { Runtime } from './pipeline/runtime.ts';
 import { buildStatusReport } from './pipeline/status.ts';
 import { FormatError } from './formats/codec.ts';
@@ -304,7 +306,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   }, { readsBody: true }));
 
   app.get('/v1/models', guarded('models', encodeOpenAIChatError, async (ex, _req, res) => {
-    sendJson(res, ex, 200, modelListBody(listModels(ex.snapshot, ex.key!)));
+    sendJson(res, ex, 200, modelListBody(listModels(ex.snapshot, ex.key!).map(modelInfo)));
   }));
   app.get('/v1/models/*id', guarded('models', encodeOpenAIChatError, async (ex, req, res) => {
     const raw = (req.params as Record<string, string | string[]>).id;
@@ -313,7 +315,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
     const route = ex.snapshot.routes.get(id);
     if (!route) return sendError(res, ex, encodeOpenAIChatError, gatewayError(404, `model '${id}' does not exist`, 'model_not_found'));
     if (!ex.key!.allowedRoutes.has(id)) return sendError(res, ex, encodeOpenAIChatError, gatewayError(403, `key '${ex.key!.name}' may not use model '${id}'`, 'model_not_allowed'));
-    sendJson(res, ex, 200, modelEntry({ id, route }));
+    sendJson(res, ex, 200, modelEntry(modelInfo({ id, route })));
   }));
 
   app.get('/status', guarded(null, encodeOpenAIChatError, async (ex, _req, res) => {

@@ -41,7 +41,7 @@ const unit = abs([
   'test/formats/sse.test.ts',
   'test/limits/budget-recovery.test.ts',
   'test/matrix/reply-schema-sources.test.ts',
-  'test/pipeline/raw-json.test.ts',
+  'test/formats/shared/raw-json.test.ts',
   'test/providers/mock.test.ts',
   'test/telemetry/cost.test.ts',
   'test/telemetry/credential-redactor.test.ts',

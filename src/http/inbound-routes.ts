@@ -1,14 +1,14 @@
-// The inbound protocols: which codec reads each route, which codec renders
-// its errors, and whether a request asks for a stream (Ollama streams unless
-// told not to; the others only when asked).
+// The inbound protocols: which codec reads each route (its request facts,
+// its pass-through, its translation) and renders its errors.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { InboundCodec, Protocol } from '../formats/codec.ts';
+import type { InboundCodec, PassThroughCodec, Protocol, RequestFacts } from '../formats/codec.ts';
 import type { AnthropicClientHeaders } from '../providers/anthropic-betas.ts';
 import type { Operation } from '../providers/endpoints.ts';
 import type { RouteName } from '../telemetry/usage-record.ts';
 import type { ErrorEncoder } from './errors.ts';
 import { encodeOpenAIChatError } from '../formats/openai-chat/encode-openai-chat-error.ts';
+import { embeddingsPassThrough, embeddingsRequestFacts } from '../formats/openai-chat/embeddings.ts';
 import { openAIChatInbound } from '../formats/openai-chat/index.ts';
 import { anthropicInbound } from '../formats/anthropic/index.ts';
 import { responsesInbound } from '../formats/openai-responses/index.ts';
@@ -27,8 +27,10 @@ export interface InboundRoute {
   operation: Operation;
   /** Decodes/encodes for translation; undefined where only pass-through exists (embeddings). */
   codec?: InboundCodec;
-  /** Does this request ask for a stream? */
-  wantsStream(body: Record<string, unknown>): boolean;
+  /** The facts routing needs (model, stream, user, include-usage, opening): the codec's requestFacts. */
+  requestFacts(body: Record<string, unknown>): RequestFacts;
+  /** Same-protocol members take this pass-through; undefined where no provider speaks the protocol. */
+  passThrough?: PassThroughCodec;
   /** The caller's headers that mean something to a same-protocol upstream (Anthropic betas). */
   clientHeaders?(headers: IncomingHttpHeaders): AnthropicClientHeaders | undefined;
   /**
@@ -40,15 +42,14 @@ export interface InboundRoute {
   adaptReply?(reply: unknown, model: string): unknown;
 }
 
-const askedForStream = (body: Record<string, unknown>) => body.stream === true;
-const ollamaStream = (body: Record<string, unknown>) => body.stream !== false;
-
 export const chatCompletionsRoute: InboundRoute = {
-  name: 'chat_completions', encodeError: openAIChatInbound.encodeError, protocol: 'openai-chat', operation: 'chat', codec: openAIChatInbound, wantsStream: askedForStream,
+  name: 'chat_completions', encodeError: openAIChatInbound.encodeError, protocol: 'openai-chat', operation: 'chat', codec: openAIChatInbound,
+  requestFacts: openAIChatInbound.requestFacts, passThrough: openAIChatInbound.passThrough,
 };
 
 export const embeddingsRoute: InboundRoute = {
-  name: 'embeddings', encodeError: encodeOpenAIChatError, protocol: 'openai-embeddings', operation: 'embeddings', wantsStream: () => false,
+  name: 'embeddings', encodeError: encodeOpenAIChatError, protocol: 'openai-embeddings', operation: 'embeddings',
+  requestFacts: embeddingsRequestFacts, passThrough: embeddingsPassThrough,
 };
 
 /** Ollama's /api/embed and /api/embeddings, served through the OpenAI embeddings path. */
@@ -65,20 +66,24 @@ export const ollamaLegacyEmbeddingsRoute: InboundRoute = {
 };
 
 export const responsesRoute: InboundRoute = {
-  name: 'responses', encodeError: responsesInbound.encodeError, protocol: 'openai-responses', operation: 'chat', codec: responsesInbound, wantsStream: askedForStream,
+  name: 'responses', encodeError: responsesInbound.encodeError, protocol: 'openai-responses', operation: 'chat', codec: responsesInbound,
+  requestFacts: responsesInbound.requestFacts,
 };
 
 export const messagesRoute: InboundRoute = {
-  name: 'messages', encodeError: anthropicInbound.encodeError, protocol: 'anthropic', operation: 'chat', codec: anthropicInbound, wantsStream: askedForStream,
+  name: 'messages', encodeError: anthropicInbound.encodeError, protocol: 'anthropic', operation: 'chat', codec: anthropicInbound,
+  requestFacts: anthropicInbound.requestFacts, passThrough: anthropicInbound.passThrough,
   clientHeaders: readAnthropicClientHeaders,
 };
 
 export const ollamaChatRoute: InboundRoute = {
-  name: 'ollama_chat', encodeError: ollamaChatInbound.encodeError, protocol: 'ollama-chat', operation: 'chat', codec: ollamaChatInbound, wantsStream: ollamaStream,
+  name: 'ollama_chat', encodeError: ollamaChatInbound.encodeError, protocol: 'ollama-chat', operation: 'chat', codec: ollamaChatInbound,
+  requestFacts: ollamaChatInbound.requestFacts,
 };
 
 export const ollamaGenerateRoute: InboundRoute = {
-  name: 'ollama_generate', encodeError: ollamaGenerateInbound.encodeError, protocol: 'ollama-generate', operation: 'chat', codec: ollamaGenerateInbound, wantsStream: ollamaStream,
+  name: 'ollama_generate', encodeError: ollamaGenerateInbound.encodeError, protocol: 'ollama-generate', operation: 'chat', codec: ollamaGenerateInbound,
+  requestFacts: ollamaGenerateInbound.requestFacts,
 };
 
 /** The route with its codec bound to this request, where the protocol's replies repeat request parameters. */

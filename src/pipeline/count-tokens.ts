@@ -5,6 +5,7 @@
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { anthropicInbound } from '../formats/anthropic/index.ts';
+import { countTokensReply, decodeCountTokensRequest } from '../formats/anthropic/count-tokens.ts';
 import { FormatError } from '../formats/codec.ts';
 import { checkNesting } from '../formats/shared/json-reader.ts';
 import { estimateTokens } from '../formats/token-estimate.ts';
@@ -12,15 +13,16 @@ import { gatewayError } from '../http/errors.ts';
 import { TransportError } from '../providers/upstream-reply.ts';
 import { callUpstream } from './call-upstream.ts';
 import type { Exchange } from './exchange.ts';
-import { resolveRoute, sendError, sendJson } from './handle-model-request.ts';
+import { resolveRoute } from './handle-model-request.ts';
+import { sendError, sendJson } from './respond.ts';
 import { planAnthropicBetas, readAnthropicClientHeaders } from '../providers/anthropic-betas.ts';
-import { removeTopLevelField, rewriteBodyBytes } from './raw-json.ts';
+import { removeTopLevelField } from '../formats/shared/raw-json.ts';
 import type { Runtime } from './runtime.ts';
 
 export async function handleCountTokens(
   rt: Runtime, ex: Exchange, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal, requestHeaders: IncomingHttpHeaders,
 ): Promise<void> {
-  const route = resolveRoute(ex, anthropicInbound.encodeError, res, body);
+  const route = resolveRoute(ex, anthropicInbound.encodeError, res, anthropicInbound.requestFacts(body).model);
   if (!route) return;
   const member = route.tiers.flat().find((m) => m.weight > 0 && rt.breakers.isAvailable(m.target));
   if (member && member.provider.type === 'anthropic') {
@@ -30,7 +32,7 @@ export async function handleCountTokens(
       ex.attemptCount++;
       // The caller's betas reach the counting endpoint as they reach /v1/messages (anthropic-betas.ts).
       const betas = planAnthropicBetas(member.provider, readAnthropicClientHeaders(requestHeaders), body);
-      let upstreamBody = rewriteBodyBytes(raw, member.model.upstreamName, false, body);
+      let upstreamBody = anthropicInbound.passThrough!.rewriteRequest(raw, body, member.model.upstreamName, anthropicInbound.requestFacts(body));
       for (const field of betas.droppedFields) upstreamBody = removeTopLevelField(upstreamBody, field);
       const reply = await ex.waitUpstream(callUpstream(member, 'count_tokens', upstreamBody, false, index, route.policy.timeout, signal, betas.headers));
       const replyText = await ex.waitUpstream(reply.text(ex.snapshot.settings.upstream.maxReplyBytes));
@@ -48,10 +50,10 @@ export async function handleCountTokens(
   }
   try {
     checkNesting(body, 'request body');
-    const request = anthropicInbound.decodeRequest({ max_tokens: 1, ...body });
+    const request = decodeCountTokensRequest(body);
     const count = estimateTokens(request);
     if (member) { ex.provider = member.provider.name; ex.upstreamModel = member.model.upstreamName; }
-    sendJson(res, ex, 200, { input_tokens: count }, { 'x-switchyard-token-count': 'estimated' });
+    sendJson(res, ex, 200, countTokensReply(count), { 'x-switchyard-token-count': 'estimated' });
   } catch (err) {
     if (err instanceof FormatError) return sendError(res, ex, anthropicInbound.encodeError, gatewayError(err.status, err.message));
     throw err;

@@ -13,6 +13,19 @@ import { defaultEnvironment } from './response-object.ts';
 import type { ResponsesEnvironment } from './response-object.ts';
 import { ResponsesStreamEncoder } from './stream-encoder.ts';
 import { ToolNames, toolNamesOf } from './tool-names.ts';
+import type { RequestFacts } from '../codec.ts';
+import { conversationOpening, stringField } from '../shared/request-facts.ts';
+
+function responsesRequestFacts(body: Record<string, unknown>): RequestFacts {
+  return {
+    model: stringField(body.model),
+    stream: body.stream === true,
+    user: stringField(body.user),
+    // Usage always rides on response.completed.
+    includeUsage: true,
+    opening: conversationOpening(body.instructions, body.input),
+  };
+}
 
 export type { ResponsesEnvironment } from './response-object.ts';
 
@@ -22,6 +35,7 @@ export const encodeResponsesError = encodeOpenAIChatError;
 function responsesCodec(env: ResponsesEnvironment, echo: RequestEcho, names: ToolNames): InboundCodec {
   return {
     protocol: 'openai-responses',
+    requestFacts: responsesRequestFacts,
     decodeRequest: decodeResponsesRequest,
     encodeResponse: (response, model) => encodeResponsesReply(response, model, env, echo, names),
     // Usage always rides on response.completed, so includeUsage changes nothing here.
