@@ -12,7 +12,7 @@ import { authenticate, presentedToken } from './http/auth.ts';
 import { BodyError, parseJsonObject, readBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { verifyWebhook } from './http/git-webhook.ts';
-import { gatewayError, renderError, type ErrorStyle } from './http/errors.ts';
+import { gatewayError, type ErrorEncoder } from './http/errors.ts';
 import {
   chatCompletionsRoute, embeddingsRoute, messagesRoute, ollamaChatRoute, ollamaEmbedRoute, ollamaGenerateRoute,
   ollamaLegacyEmbeddingsRoute, responsesRoute, routeForRequest, type InboundRoute,
@@ -20,12 +20,16 @@ import {
 import { renderStatusPage } from './http/ui-page.ts';
 import { handleCountTokens } from './pipeline/count-tokens.ts';
 import { Exchange, requestIdFrom } from './pipeline/exchange.ts';
-import { handleModelRequest, sendError, sendJson } from './pipeline/handle-model-request.ts';
-import { listModels, modelEntry, modelListBody } from './pipeline/model-list.ts';
+import { handleModelRequest } from './pipeline/handle-model-request.ts';
+import { sendError, sendJson } from './pipeline/respond.ts';
+import { listModels, modelInfo } from './pipeline/model-list.ts';
+import { modelEntry, modelListBody } from './formats/model-list.ts';
 import type { Runtime } from './pipeline/runtime.ts';
 import { buildStatusReport } from './pipeline/status.ts';
 import { FormatError } from './formats/codec.ts';
-import { ollamaPsBody, ollamaShowBody, ollamaTagsBody, ollamaVersionBody } from './formats/ollama/index.ts';
+import { anthropicInbound } from './formats/anthropic/index.ts';
+import { encodeOllamaError, ollamaPsBody, ollamaShowBody, ollamaTagsBody, ollamaVersionBody } from './formats/ollama/index.ts';
+import { encodeOpenAIChatError } from './formats/openai-chat/encode-openai-chat-error.ts';
 import { shedReason, shedRetryAfterSeconds } from './overload/shed-decision.ts';
 import { log } from './telemetry/logger.ts';
 import { metrics, renderMetrics } from './telemetry/metrics.ts';
@@ -155,14 +159,14 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
    * the request in flight, aborts upstream work when the client leaves, and
    * records the usage line when it ends.
    */
-  const guarded = (routeName: RouteName | null, style: ErrorStyle, handler: Handler, options: { readsBody?: boolean; admin?: boolean } = {}) =>
+  const guarded = (routeName: RouteName | null, encodeError: ErrorEncoder, handler: Handler, options: { readsBody?: boolean; admin?: boolean } = {}) =>
     async (req: Request, res: Response): Promise<void> => {
       const snapshot = store.current();
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
       const phase = deps.phase();
       if (!snapshot || phase !== 'ready') {
         const message = phase === 'draining' ? 'the gateway is shutting down' : 'no valid config is loaded yet';
-        const body = JSON.stringify(renderError(style, gatewayError(503, message)));
+        const body = JSON.stringify(encodeError(gatewayError(503, message)));
         res.writeHead(503, {
           'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', 'x-request-id': requestIdFrom(requestId),
         });
@@ -185,7 +189,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
           ? `the gateway is at its limit of ${snapshot.settings.overload.maxInFlight} requests in flight; please try again in ${shedRetryAfterSeconds}s`
           : `the gateway is overloaded (event loop delayed beyond ${snapshot.settings.overload.maxEventLoopDelayMs} ms); please try again in ${shedRetryAfterSeconds}s`;
         // Connection: close, so the unread body is never read (Node would drain it to reuse the connection).
-        sendError(res, ex, style, gatewayError(503, message, 'overloaded'), { 'retry-after': String(shedRetryAfterSeconds), connection: 'close' });
+        sendError(res, ex, encodeError, gatewayError(503, message, 'overloaded'), { 'retry-after': String(shedRetryAfterSeconds), connection: 'close' });
         if (routeName && auth.ok) {
           runtime.recorder.started(routeName);
           runtime.recorder.finished(ex.toUsageLine());
@@ -194,19 +198,19 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       }
       const auth = authenticate(snapshot, presentedToken(req, pathToken));
       if (!auth.ok) {
-        sendError(res, ex, style, gatewayError(401, auth.message, 'invalid_api_key'));
+        sendError(res, ex, encodeError, gatewayError(401, auth.message, 'invalid_api_key'));
         return;
       }
       ex.key = auth.key;
       if (options.admin && !auth.key.admin) {
-        sendError(res, ex, style, gatewayError(403, `key '${auth.key.name}' is not an admin key; this endpoint needs a key with admin: true`, 'admin_required'));
+        sendError(res, ex, encodeError, gatewayError(403, `key '${auth.key.name}' is not an admin key; this endpoint needs a key with admin: true`, 'admin_required'));
         return;
       }
       // The key's concurrency slot is taken before the body is read: a key
       // cannot hold more connections open here than its limit, however slowly it sends.
       if (options.readsBody && !runtime.localConcurrency.enter(auth.key)) {
         runtime.recorder.rateLimited(auth.key.name, 'concurrency');
-        sendError(res, ex, style, gatewayError(429, `Rate limit reached for key '${auth.key.name}': ${auth.key.limits.concurrency} concurrent requests. Please try again in 1s.`, 'rate_limit_concurrency'), { 'retry-after': '1' });
+        sendError(res, ex, encodeError, gatewayError(429, `Rate limit reached for key '${auth.key.name}': ${auth.key.limits.concurrency} concurrent requests. Please try again in 1s.`, 'rate_limit_concurrency'), { 'retry-after': '1' });
         if (routeName) {
           // finished() takes the request off the in-flight gauge: it must have been put on it.
           runtime.recorder.started(routeName);
@@ -227,10 +231,10 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
           // A body that never finished arriving: answer, then close the connection it still holds.
           const extra: Record<string, string> = err.status === 408 ? { connection: 'close' } : {};
           if (err.status === 408) res.once('finish', () => req.destroy());
-          sendError(res, ex, style, gatewayError(err.status, err.message), extra);
+          sendError(res, ex, encodeError, gatewayError(err.status, err.message), extra);
         } else {
           log.error('request failed', { request_id: ex.requestId, route: routeName, error: err as Error });
-          if (!res.headersSent) sendError(res, ex, style, gatewayError(500, 'internal gateway error'));
+          if (!res.headersSent) sendError(res, ex, encodeError, gatewayError(500, 'internal gateway error'));
           else { ex.error = 'internal gateway error'; res.destroy(); }
         }
       } finally {
@@ -261,7 +265,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   };
 
   const register = (path: string, route: InboundRoute) => {
-    const handler = guarded(route.name, route.style, modelRoute(route), { readsBody: true });
+    const handler = guarded(route.name, route.encodeError, modelRoute(route), { readsBody: true });
     app.post(path, handler);
     // Exact paths only: /ollama/:key/... stays with express, which extracts the key.
     if (!path.includes(':')) fastRoutes.set(`POST ${path}`, handler as unknown as FastHandler);
@@ -276,48 +280,48 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
     register(`${prefix}/api/generate`, ollamaGenerateRoute);
     register(`${prefix}/api/embed`, ollamaEmbedRoute);
     register(`${prefix}/api/embeddings`, ollamaLegacyEmbeddingsRoute);
-    app.get(`${prefix}/api/tags`, guarded('ollama_tags', 'ollama', async (ex, _req, res) => {
+    app.get(`${prefix}/api/tags`, guarded('ollama_tags', encodeOllamaError, async (ex, _req, res) => {
       sendJson(res, ex, 200, ollamaTagsBody(listModels(ex.snapshot, ex.key!).map((m) => ({ name: m.id }))));
     }));
-    app.get(`${prefix}/api/ps`, guarded('ollama_tags', 'ollama', async (ex, _req, res) => {
+    app.get(`${prefix}/api/ps`, guarded('ollama_tags', encodeOllamaError, async (ex, _req, res) => {
       sendJson(res, ex, 200, ollamaPsBody(listModels(ex.snapshot, ex.key!).map((m) => m.id)));
     }));
-    app.post(`${prefix}/api/show`, guarded('models', 'ollama', async (ex, req, res) => {
+    app.post(`${prefix}/api/show`, guarded('models', encodeOllamaError, async (ex, req, res) => {
       const body = parseJsonObject(await bodyOf(ex, req));
       const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
       ex.model = name;
       const route = ex.snapshot.routes.get(name);
       // Ollama's own wording for a model it does not have.
-      if (!route) return sendError(res, ex, 'ollama', gatewayError(404, `model '${name}' not found`, 'model_not_found'));
-      if (!ex.key!.allowedRoutes.has(name)) return sendError(res, ex, 'ollama', gatewayError(403, `key '${ex.key!.name}' may not use model '${name}'`, 'model_not_allowed'));
+      if (!route) return sendError(res, ex, encodeOllamaError, gatewayError(404, `model '${name}' not found`, 'model_not_found'));
+      if (!ex.key!.allowedRoutes.has(name)) return sendError(res, ex, encodeOllamaError, gatewayError(403, `key '${ex.key!.name}' may not use model '${name}'`, 'model_not_allowed'));
       const first = route.tiers[0]?.[0]?.model;
       sendJson(res, ex, 200, ollamaShowBody(name, { reasoning: first?.fit.reasoning ?? false }));
     }, { readsBody: true }));
     app.get(`${prefix}/api/version`, (_req, res) => { res.json(ollamaVersionBody()); });
   }
 
-  app.post('/v1/messages/count_tokens', guarded('count_tokens', 'anthropic', async (ex, req, res, signal) => {
+  app.post('/v1/messages/count_tokens', guarded('count_tokens', anthropicInbound.encodeError, async (ex, req, res, signal) => {
     const raw = await bodyOf(ex, req);
     await handleCountTokens(runtime, ex, res, raw, parseJsonObject(raw), signal, req.headers);
   }, { readsBody: true }));
 
-  app.get('/v1/models', guarded('models', 'openai', async (ex, _req, res) => {
-    sendJson(res, ex, 200, modelListBody(listModels(ex.snapshot, ex.key!)));
+  app.get('/v1/models', guarded('models', encodeOpenAIChatError, async (ex, _req, res) => {
+    sendJson(res, ex, 200, modelListBody(listModels(ex.snapshot, ex.key!).map(modelInfo)));
   }));
-  app.get('/v1/models/*id', guarded('models', 'openai', async (ex, req, res) => {
+  app.get('/v1/models/*id', guarded('models', encodeOpenAIChatError, async (ex, req, res) => {
     const raw = (req.params as Record<string, string | string[]>).id;
     const id = Array.isArray(raw) ? raw.join('/') : String(raw);
     ex.model = id;
     const route = ex.snapshot.routes.get(id);
-    if (!route) return sendError(res, ex, 'openai', gatewayError(404, `model '${id}' does not exist`, 'model_not_found'));
-    if (!ex.key!.allowedRoutes.has(id)) return sendError(res, ex, 'openai', gatewayError(403, `key '${ex.key!.name}' may not use model '${id}'`, 'model_not_allowed'));
-    sendJson(res, ex, 200, modelEntry({ id, route }));
+    if (!route) return sendError(res, ex, encodeOpenAIChatError, gatewayError(404, `model '${id}' does not exist`, 'model_not_found'));
+    if (!ex.key!.allowedRoutes.has(id)) return sendError(res, ex, encodeOpenAIChatError, gatewayError(403, `key '${ex.key!.name}' may not use model '${id}'`, 'model_not_allowed'));
+    sendJson(res, ex, 200, modelEntry(modelInfo({ id, route })));
   }));
 
-  app.get('/status', guarded(null, 'openai', async (ex, _req, res) => {
+  app.get('/status', guarded(null, encodeOpenAIChatError, async (ex, _req, res) => {
     sendJson(res, ex, 200, buildStatusReport(ex.snapshot, store, runtime, deps.today));
   }, { admin: true }));
-  app.post('/-/reload', guarded(null, 'openai', async (ex, _req, res) => {
+  app.post('/-/reload', guarded(null, encodeOpenAIChatError, async (ex, _req, res) => {
     sendJson(res, ex, ...reloadAnswer(await deps.reload()));
   }, { admin: true }));
   const webhook = deps.webhook;
@@ -332,7 +336,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       res.status(status).json(body);
     });
   }
-  app.get('/ui', guarded(null, 'openai', async (ex, _req, res) => {
+  app.get('/ui', guarded(null, encodeOpenAIChatError, async (ex, _req, res) => {
     const html = renderStatusPage(buildStatusReport(ex.snapshot, store, runtime, deps.today));
     ex.status = 200;
     res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -343,9 +347,10 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   // Anything else: a 404 in the protocol the path suggests. The path is
   // echoed, but never the client key an /ollama/{key}/ path carries.
   app.use((req, res) => {
-    const style: ErrorStyle = req.path.startsWith('/api/') || req.path.startsWith('/ollama/') ? 'ollama' : req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+    const encodeError: ErrorEncoder = req.path.startsWith('/api/') || req.path.startsWith('/ollama/') ? encodeOllamaError
+      : req.path.startsWith('/v1/messages') ? anthropicInbound.encodeError : encodeOpenAIChatError;
     const path = req.path.replace(/^\/ollama\/[^/]*/, '/ollama/{key}');
-    res.status(404).json(renderError(style, gatewayError(404, `no route for ${req.method} ${path}`)));
+    res.status(404).json(encodeError(gatewayError(404, `no route for ${req.method} ${path}`)));
   });
   return { app, fastRoutes };
 }

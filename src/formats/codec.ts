@@ -23,9 +23,58 @@ export class FormatError extends Error {
   }
 }
 
+/**
+ * The few facts routing needs from a caller's request, read by the caller's
+ * codec so the pipeline names no wire field. Never throws: the body is not
+ * validated yet (decodeRequest does that, when a translation needs it).
+ */
+export interface RequestFacts {
+  /** The requested group or provider/model; undefined when absent or not a string. */
+  model: string | undefined;
+  stream: boolean;
+  /** Who the caller says the end user is (OpenAI `user`, Anthropic metadata.user_id): sticky routing. */
+  user: string | undefined;
+  /** The caller wants usage reported in its stream (always, where the protocol always reports it). */
+  includeUsage: boolean;
+  /** The conversation's opening (system text and first turns): what sticky routing hashes. */
+  opening: unknown;
+}
+
+/**
+ * Same-protocol (pass-through) traffic: the caller's bytes go upstream as
+ * sent apart from `model`, and the reply comes back as sent, watched for
+ * usage, its end and errors.
+ */
+export interface PassThroughCodec {
+  /** The caller's body addressed to `upstreamModel`; on a stream, asking for usage where the protocol must be asked. */
+  rewriteRequest(raw: Buffer, body: Record<string, unknown>, upstreamModel: string, facts: RequestFacts): Buffer;
+  /** Usage in a reply body (JSON text or parsed). */
+  replyUsage: UsageExtractor;
+  /** A fresh scanner for one streamed reply to a caller whose request said `facts`. */
+  createStreamScanner(facts: RequestFacts): PassThroughStreamScanner;
+}
+
+/** Watches one same-protocol stream on its way to the caller. Pure: recorded streams drive it in tests. */
+export interface PassThroughStreamScanner {
+  /** One upstream event -> the text to send the caller ('' to send nothing). */
+  event(event: WireEvent): string;
+  /** What a complete stream still owes the caller at its end (OpenAI's [DONE] when the upstream left it out). */
+  closing(): string;
+  /** Usage seen so far. */
+  readonly usage: TokenUsage | undefined;
+  /** The stream reached an end the protocol recognizes. */
+  readonly sawEnd: boolean;
+  /** An error the upstream sent mid-stream; already passed on to the caller. */
+  readonly upstreamError: GatewayError | undefined;
+}
+
 /** How a caller's protocol is read and answered. */
 export interface InboundCodec {
   protocol: Protocol;
+  /** The facts routing needs, without decoding the whole request. */
+  requestFacts(body: Record<string, unknown>): RequestFacts;
+  /** Present where a provider speaks this protocol too. */
+  passThrough?: PassThroughCodec;
   /** Parsed JSON body -> IR. Throws FormatError for unusable input. */
   decodeRequest(body: unknown): ChatRequest;
   /** IR reply -> the caller's JSON body. `model` is what the caller asked for. */

@@ -101,14 +101,16 @@ export type StreamEvent =
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'usage'; usage: TokenUsage }
   | { type: 'finish'; reason: FinishReason }
-  | { type: 'error'; status: number; errorType: string; message: string };
+  /** `errorType`: the type the upstream named, if any (see shared/error-types.ts). */
+  | { type: 'error'; status: number; errorType?: string; message: string };
 
 /** An error in protocol-neutral form, rendered by each codec in its own shape. */
 export interface GatewayError {
   status: number;
-  /** A short machine type: invalid_request_error, authentication_error, permission_error,
-   *  not_found_error, rate_limit_error, api_error, overloaded_error, timeout_error. */
-  type: string;
+  /** The type an upstream named (invalid_request_error, overloaded_error, insufficient_quota...).
+   *  Absent on the gateway's own errors and when the upstream named none: the
+   *  caller's protocol then names it from the status (formats/shared/error-types.ts). */
+  type?: string;
   message: string;
   /** Optional code (OpenAI `code`). */
   code?: string;

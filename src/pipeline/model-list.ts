@@ -2,6 +2,7 @@
 // allow-list, groups first, in a stable order. Computed from the snapshot.
 
 import type { ClientKey, Route, Snapshot } from '../config/snapshot.ts';
+import type { ModelInfo } from '../formats/model-list.ts';
 
 export interface ListedModel { id: string; route: Route }
 
@@ -20,29 +21,9 @@ export function listModels(snapshot: Snapshot, key: ClientKey): ListedModel[] {
   return out;
 }
 
-const created = Math.floor(Date.UTC(2025, 0, 1) / 1000);
-const createdAt = new Date(created * 1000).toISOString();
-
-/**
- * One model object both SDKs read: OpenAI's `id`, `object`, `created`,
- * `owned_by` (the provider for provider/model ids, "switchyard" for groups)
- * and Anthropic's ModelInfo (`type`, `display_name`, `created_at`,
- * `lifecycle`; the fields a gateway cannot know are null, `max_tokens` is the
- * first member's max_output_tokens when declared).
- */
-export function modelEntry(model: ListedModel): Record<string, unknown> {
+/** What the model list says about one model: the owner is the provider for provider/model ids, "switchyard" for groups. */
+export function modelInfo(model: ListedModel): ModelInfo {
   const first = model.route.tiers[0]?.[0];
   const owner = model.route.kind === 'model' ? first?.provider.name ?? 'switchyard' : 'switchyard';
-  return {
-    id: model.id, object: 'model', created, owned_by: owner,
-    type: 'model', display_name: model.id, created_at: createdAt, lifecycle: 'active',
-    capabilities: null, deprecated_at: null, retires_at: null, line: null, max_input_tokens: null,
-    max_tokens: first?.model.fit.maxOutputTokens ?? null,
-  };
-}
-
-/** GET /v1/models: OpenAI's list, with the paging fields Anthropic's list has (everything on one page). */
-export function modelListBody(models: readonly ListedModel[]): Record<string, unknown> {
-  const data = models.map(modelEntry);
-  return { object: 'list', data, has_more: false, first_id: models[0]?.id ?? null, last_id: models.at(-1)?.id ?? null };
+  return { id: model.id, owner, maxOutputTokens: first?.model.fit.maxOutputTokens ?? null };
 }

@@ -1,36 +1,31 @@
 // Moves one upstream stream to the client, event by event, as it arrives.
 // Nothing reaches the client before the upstream's first event, so until then
 // the attempt can still fail over; after it, a failure ends the stream with
-// an error event in the caller's protocol, never a clean-looking end.
+// an error event in the caller's protocol, never a clean-looking end. What
+// the events mean (translation, usage, the end, errors) is the attempt's
+// translator's business (formats/attempt-translator.ts): no protocol here.
 
 import type { ServerResponse } from 'node:http';
 import type { Member, Policy } from '../config/snapshot.ts';
-import type { StreamDecoder, StreamEncoder, WireEvent } from '../formats/codec.ts';
-import type { GatewayError, StreamEvent, TokenUsage } from '../formats/ir.ts';
+import type { AttemptTranslator } from '../formats/attempt-translator.ts';
+import type { WireEvent } from '../formats/codec.ts';
+import type { GatewayError } from '../formats/ir.ts';
 import { SseByteParser, SseLimitError } from '../formats/sse.ts';
-import { upstreamCodecFor } from '../formats/registry.ts';
-import { upstreamProtocol } from '../providers/endpoints.ts';
 import { TransportError, type UpstreamReply } from '../providers/upstream-reply.ts';
 import { costUsd } from '../telemetry/cost.ts';
 import type { UpstreamOutcome } from '../telemetry/usage-record.ts';
 import type { Exchange } from './exchange.ts';
-import type { InboundRoute } from '../http/inbound-routes.ts';
-import { PassThroughScanner } from './pass-through-scanner.ts';
 
 export interface StreamPlan {
   ex: Exchange;
-  route: InboundRoute;
   member: Member;
   res: ServerResponse;
   reply: UpstreamReply;
-  passThrough: boolean;
+  /** This attempt's translator: owns the stream's state and reports its usage. */
+  translator: AttemptTranslator;
   headers: Record<string, string>;
   policy: Policy;
   signal: AbortSignal;
-  /** Drop the usage-only chunk the gateway asked for on the client's behalf. */
-  stripUsage: boolean;
-  /** The caller's encoder should report usage (OpenAI: only when asked). */
-  includeUsage: boolean;
 }
 
 export interface StreamResult {
@@ -113,7 +108,7 @@ function unreadableStream(err: unknown): StreamResult {
 }
 
 export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
-  const { ex, route, member, res, reply, passThrough, policy } = plan;
+  const { ex, member, res, reply, translator, policy } = plan;
   const iterator = reply.body[Symbol.asyncIterator]();
   const reader = new SseByteParser(ex.snapshot.settings.upstream.maxEventBytes);
 
@@ -127,7 +122,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   ex.upstreamModel = member.model.upstreamName;
   ex.status = 200;
   res.writeHead(200, {
-    'content-type': passThrough ? 'text/event-stream' : route.codec!.streamContentType,
+    'content-type': translator.streamContentType,
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
     ...plan.headers,
@@ -135,26 +130,11 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   // No flushHeaders(): the first event is written right below, and Node sends
   // the headers in the same packet, one syscall less before the first token.
 
-  const encoder: StreamEncoder | undefined = route.codec?.createStreamEncoder(ex.model!, { includeUsage: plan.includeUsage });
-  const decoder: StreamDecoder | undefined = passThrough ? undefined : upstreamCodecFor(upstreamProtocol(member.provider.type)).createStreamDecoder();
   // Every byte an upstream sends goes through here on its way out: a credential it echoes never reaches the caller.
   const redactor = ex.snapshot.redactor;
-  const scrub = (text: string) => (redactor.empty ? text : redactor.redact(text));
-  const scanner = passThrough ? new PassThroughScanner(route.protocol, plan.stripUsage, scrub) : undefined;
-  let usage: TokenUsage | undefined;
-  let sawEnd = false;
-
-  // Translates or forwards one upstream event; returns the text for the client.
   const handle = (event: WireEvent): string => {
-    if (scanner) return scanner.event(event);
-    let out = '';
-    for (const ir of decoder!.decode(event) as StreamEvent[]) {
-      if (ir.type === 'usage') usage = ir.usage;
-      else if (ir.type === 'error') upstreamError = { status: ir.status, type: ir.errorType, message: ir.message };
-      out += encoder!.encode(ir);
-    }
-    if (decoder!.done) sawEnd = true;
-    return scrub(out);
+    const out = translator.event(event);
+    return redactor.empty || out === '' ? out : redactor.redact(out);
   };
 
   // Idle means no event: comments keep the socket busy (and undici's body
@@ -168,8 +148,6 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     reply.abort();
   }, policy.timeout.idleMs);
   let failure: StreamFailure | undefined;
-  /** An error the upstream itself sent mid-stream; already passed on to the client. */
-  let upstreamError: GatewayError | undefined;
   try {
     let events = opening.events;
     for (;;) {
@@ -196,7 +174,7 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
         const out = handle(event);
         if (out) res.write(out);
       }
-      if (!(scanner ? scanner.sawEnd : sawEnd)) failure = streamFailure(502, 'network', 'upstream stream ended before it was complete');
+      if (!translator.sawEnd) failure = streamFailure(502, 'network', 'upstream stream ended before it was complete');
     }
   } catch (err) {
     failure = idle ? idleFailure(policy.timeout.idleMs) : failureOf(err);
@@ -205,9 +183,10 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
   }
   if (idle && !failure) failure = idleFailure(policy.timeout.idleMs);
 
-  if (scanner) { usage = scanner.usage; upstreamError = scanner.upstreamError; }
-  ex.usage = usage;
-  ex.costUsd = costUsd(usage, member.model.prices, member.model.priced);
+  ex.usage = translator.usage;
+  ex.costUsd = costUsd(ex.usage, member.model.prices, member.model.priced);
+  /** An error the upstream itself sent mid-stream; already passed on to the client. */
+  const upstreamError = translator.upstreamStreamError;
   if (plan.signal.aborted) {
     reply.abort();
     ex.error = 'client closed the request';
@@ -226,11 +205,10 @@ export async function pumpStream(plan: StreamPlan): Promise<StreamResult> {
     reply.abort();
     ex.error = failure.error.message;
     ex.status = failure.error.status;
-    if (!res.destroyed) res.end(encoder ? encoder.error(failure.error) : '');
+    if (!res.destroyed) res.end(translator.error(failure.error));
     return { status: 200, outcome: failure.outcome, served: true, firstByteAt };
   }
-  if (!passThrough && !res.destroyed) res.write(encoder!.end());
-  const closing = scanner?.closing();
+  const closing = translator.end();
   if (closing && !res.destroyed) res.write(closing);
   res.end();
   return { status: 200, outcome: 'ok', firstByteAt };
@@ -242,8 +220,9 @@ interface StreamFailure {
   outcome: UpstreamOutcome;
 }
 
+/** A gateway-made error: the caller's codec names its type from the status. */
 function streamFailure(status: number, outcome: UpstreamOutcome, message: string): StreamFailure {
-  return { error: { status, type: status === 504 ? 'timeout_error' : 'api_error', message }, outcome };
+  return { error: { status, message }, outcome };
 }
 
 function idleFailure(idleMs: number): StreamFailure {

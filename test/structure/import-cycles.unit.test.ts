@@ -33,7 +33,7 @@ describe('src/ import graph', () => {
     ]);
     expect(importCycles(graph).map((c) => c.join(' -> ')).sort()).to.deep.equal(['a.ts -> b.ts -> c.ts -> a.ts', 'e.ts -> e.ts']);
     const real = importGraph(src);
-    expect(real.get('pipeline/stream-pump.ts'), 'a type-only import').to.include('http/inbound-routes.ts');
+    expect(real.get('pipeline/attempt.ts'), 'a type-only import').to.include('http/inbound-routes.ts');
     expect(real.get('gateway.ts'), 'a dynamic import()').to.include('config/git-sync.ts');
   });
 });

@@ -11,16 +11,12 @@ import type { StreamDecoder, WireEvent } from '../codec.ts';
 import type { StreamEvent } from '../ir.ts';
 import { finishWithToolCalls } from '../shared/finish-with-tool-calls.ts';
 import { countOf, isRecord } from '../shared/json-reader.ts';
+import { anthropicStatusOfType } from '../shared/error-types.ts';
 import type { JsonObject } from '../shared/json-reader.ts';
 import { fromAnthropicUsage } from './convert-anthropic-usage.ts';
 import type { AnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 
-const statusOfErrorType: Record<string, number> = {
-  invalid_request_error: 400, authentication_error: 401, billing_error: 402, permission_error: 403,
-  not_found_error: 404, request_too_large: 413, rate_limit_error: 429, api_error: 500,
-  timeout_error: 504, overloaded_error: 529,
-};
 
 export class AnthropicStreamDecoder implements StreamDecoder {
   private ended = false;
@@ -70,7 +66,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         const errorType = typeof error.type === 'string' ? error.type : 'api_error';
         return [{
           type: 'error',
-          status: statusOfErrorType[errorType] ?? 500,
+          status: anthropicStatusOfType[errorType] ?? 500,
           errorType,
           message: typeof error.message === 'string' ? error.message : 'upstream stream failed',
         }];

@@ -1,7 +1,7 @@
 // An Anthropic error reply -> neutral error, keeping the upstream status.
 
 import type { GatewayError } from '../ir.ts';
-import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
+import { decodeOpenAIChatError } from '../openai-chat/decode-openai-chat-error.ts';
 import { isRecord, parseIfText } from '../shared/json-reader.ts';
 
 export function decodeAnthropicError(status: number, body: unknown): GatewayError {
@@ -10,11 +10,12 @@ export function decodeAnthropicError(status: number, body: unknown): GatewayErro
   if (value === undefined) return decodeOpenAIChatError(status, body);
   if (isRecord(value) && isRecord(value.error)) {
     const { type, message } = value.error;
-    return {
+    const error: GatewayError = {
       status,
-      type: typeof type === 'string' && type !== '' ? type : errorTypeForStatus(status),
       message: typeof message === 'string' && message !== '' ? message : `upstream answered with HTTP ${status}`,
     };
+    if (typeof type === 'string' && type !== '') error.type = type;
+    return error;
   }
   return decodeOpenAIChatError(status, value);
 }

@@ -34,15 +34,17 @@ import { decodeAnthropicResponse } from './decode-anthropic-response.ts';
 import { encodeAnthropicError } from './encode-anthropic-error.ts';
 import { encodeAnthropicRequest } from './encode-anthropic-request.ts';
 import { encodeAnthropicResponse } from './encode-anthropic-response.ts';
+import { anthropicPassThrough, anthropicRequestFacts } from './pass-through.ts';
 
 export { anthropicUsage, fromAnthropicUsage, toAnthropicUsage } from './convert-anthropic-usage.ts';
-export { anthropicErrorType } from './encode-anthropic-error.ts';
 export { AnthropicStreamDecoder } from './anthropic-stream-decoder.ts';
 export { AnthropicStreamEncoder } from './anthropic-stream-encoder.ts';
 export { DEFAULT_MAX_TOKENS } from './encode-anthropic-request.ts';
 
 export const anthropicInbound: InboundCodec = {
   protocol: 'anthropic',
+  requestFacts: anthropicRequestFacts,
+  passThrough: anthropicPassThrough,
   decodeRequest: (body) => decodeAnthropicRequest(body),
   encodeResponse: encodeAnthropicResponse,
   createStreamEncoder: (model) => new AnthropicStreamEncoder(model),

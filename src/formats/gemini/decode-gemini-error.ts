@@ -2,7 +2,7 @@
 // keeping the HTTP status. The gRPC-style status names the error type.
 
 import type { GatewayError } from '../ir.ts';
-import { decodeOpenAIChatError, errorTypeForStatus } from '../openai-chat/decode-openai-chat-error.ts';
+import { decodeOpenAIChatError } from '../openai-chat/decode-openai-chat-error.ts';
 import { isRecord, parseIfText } from '../shared/json-reader.ts';
 
 const typeOfStatus: Record<string, string> = {
@@ -18,8 +18,9 @@ const typeOfStatus: Record<string, string> = {
   INTERNAL: 'api_error',
 };
 
-export function geminiErrorType(status: unknown, httpStatus: number): string {
-  return (typeof status === 'string' ? typeOfStatus[status] : undefined) ?? errorTypeForStatus(httpStatus);
+/** The type a gRPC-style status names; undefined leaves it to the caller's table. */
+export function geminiErrorType(status: unknown): string | undefined {
+  return typeof status === 'string' ? typeOfStatus[status] : undefined;
 }
 
 export function decodeGeminiError(status: number, body: unknown): GatewayError {
@@ -31,9 +32,10 @@ export function decodeGeminiError(status: number, body: unknown): GatewayError {
     const error = value.error;
     const decoded: GatewayError = {
       status,
-      type: geminiErrorType(error.status, status),
       message: typeof error.message === 'string' && error.message !== '' ? error.message : `upstream answered with HTTP ${status}`,
     };
+    const type = geminiErrorType(error.status);
+    if (type !== undefined) decoded.type = type;
     if (typeof error.status === 'string') decoded.code = error.status;
     return decoded;
   }

@@ -31,14 +31,16 @@ import { encodeOpenAIChatRequest } from './encode-openai-chat-request.ts';
 import { encodeOpenAIChatResponse } from './encode-openai-chat-response.ts';
 import { OpenAIChatStreamDecoder } from './openai-chat-stream-decoder.ts';
 import { OpenAIChatStreamEncoder } from './openai-chat-stream-encoder.ts';
+import { openAIChatPassThrough, openAIChatRequestFacts } from './pass-through.ts';
 
 export { openAIChatUsage, fromOpenAIChatUsage, toOpenAIChatUsage } from './convert-openai-chat-usage.ts';
-export { errorTypeForStatus } from './decode-openai-chat-error.ts';
 export { OpenAIChatStreamDecoder } from './openai-chat-stream-decoder.ts';
 export { OpenAIChatStreamEncoder } from './openai-chat-stream-encoder.ts';
 
 export const openAIChatInbound: InboundCodec = {
   protocol: 'openai-chat',
+  requestFacts: openAIChatRequestFacts,
+  passThrough: openAIChatPassThrough,
   decodeRequest: decodeOpenAIChatRequest,
   encodeResponse: encodeOpenAIChatResponse,
   createStreamEncoder: (model, options) => new OpenAIChatStreamEncoder(model, options),

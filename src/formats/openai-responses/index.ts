@@ -4,7 +4,7 @@
 // each request's body (forRequest) before it answers.
 
 import type { InboundCodec } from '../codec.ts';
-import type { GatewayError } from '../ir.ts';
+import { encodeOpenAIChatError } from '../openai-chat/encode-openai-chat-error.ts';
 import { decodeResponsesRequest } from './decode-request.ts';
 import { encodeResponsesReply } from './encode-response.ts';
 import { defaultEcho, requestEcho } from './request-echo.ts';
@@ -13,17 +13,29 @@ import { defaultEnvironment } from './response-object.ts';
 import type { ResponsesEnvironment } from './response-object.ts';
 import { ResponsesStreamEncoder } from './stream-encoder.ts';
 import { ToolNames, toolNamesOf } from './tool-names.ts';
+import type { RequestFacts } from '../codec.ts';
+import { conversationOpening, stringField } from '../shared/request-facts.ts';
+
+function responsesRequestFacts(body: Record<string, unknown>): RequestFacts {
+  return {
+    model: stringField(body.model),
+    stream: body.stream === true,
+    user: stringField(body.user),
+    // Usage always rides on response.completed.
+    includeUsage: true,
+    opening: conversationOpening(body.instructions, body.input),
+  };
+}
 
 export type { ResponsesEnvironment } from './response-object.ts';
 
-/** OpenAI's error body: {"error":{"message","type","code","param"}}. */
-export function encodeResponsesError(error: GatewayError): { error: { message: string; type: string; code: string | null; param: null } } {
-  return { error: { message: error.message, type: error.type, code: error.code ?? null, param: null } };
-}
+/** OpenAI's error body, the same as Chat Completions': one OpenAI renderer. */
+export const encodeResponsesError = encodeOpenAIChatError;
 
 function responsesCodec(env: ResponsesEnvironment, echo: RequestEcho, names: ToolNames): InboundCodec {
   return {
     protocol: 'openai-responses',
+    requestFacts: responsesRequestFacts,
     decodeRequest: decodeResponsesRequest,
     encodeResponse: (response, model) => encodeResponsesReply(response, model, env, echo, names),
     // Usage always rides on response.completed, so includeUsage changes nothing here.

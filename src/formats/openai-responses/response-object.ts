@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FinishReason, GatewayError, TokenUsage } from '../ir.ts';
 import type { RequestEcho } from './request-echo.ts';
+import { openAIErrorType } from '../shared/error-types.ts';
 
 /** Clock and id source, injectable so tests can pin them. */
 export interface ResponsesEnvironment {
@@ -197,7 +198,7 @@ export function responseObject(fields: {
  *  Codex CLI and SDKs recognise for the error's type. */
 export function failureCode(error: GatewayError): string {
   if (error.code) return error.code;
-  switch (error.type) {
+  switch (openAIErrorType(error)) {
     case 'rate_limit_error':
       return 'rate_limit_exceeded';
     case 'invalid_request_error':

@@ -201,7 +201,8 @@ describe('anthropic upstream: stream -> IR', () => {
 describe('anthropic upstream: errors and pass-through usage', () => {
   it('reads the Anthropic error body, keeping the status', () => {
     expect(anthropicUpstream.decodeError(529, fixtureJson('anthropic', 'error-overloaded.json'))).to.deep.equal({ status: 529, type: 'overloaded_error', message: 'Overloaded' });
-    expect(anthropicUpstream.decodeError(502, '<html>Bad Gateway</html>')).to.deep.equal({ status: 502, type: 'api_error', message: '<html>Bad Gateway</html>' });
+    // A body that names no type leaves it to the caller's table (formats/shared/error-types.ts).
+    expect(anthropicUpstream.decodeError(502, '<html>Bad Gateway</html>')).to.deep.equal({ status: 502, message: '<html>Bad Gateway</html>' });
   });
 
   it('anthropicUsage reads a message body and each usage-carrying SSE event', () => {

@@ -160,11 +160,12 @@ describe('gemini upstream: stream -> IR', () => {
 });
 
 describe('gemini upstream: errors', () => {
-  it('reads {"error":{code,message,status}} keeping the HTTP status and naming the type from the status', () => {
+  it('reads {"error":{code,message,status}} keeping the HTTP status and naming the type from the gRPC status', () => {
     expect(geminiUpstream.decodeError(400, fixtureJson('gemini', 'error-invalid-argument.json'))).to.deep.equal({
       status: 400, type: 'invalid_request_error', code: 'INVALID_ARGUMENT', message: '* GenerateContentRequest.contents: contents is not specified\n',
     });
     expect(geminiUpstream.decodeError(429, JSON.stringify([fixtureJson('gemini', 'error-resource-exhausted.json')]))).to.deep.include({ status: 429, type: 'rate_limit_error' });
-    expect(geminiUpstream.decodeError(503, 'Service Unavailable')).to.deep.equal({ status: 503, type: 'overloaded_error', message: 'Service Unavailable' });
+    // No gRPC status, no type: the caller's table names it (formats/shared/error-types.ts).
+    expect(geminiUpstream.decodeError(503, 'Service Unavailable')).to.deep.equal({ status: 503, message: 'Service Unavailable' });
   });
 });

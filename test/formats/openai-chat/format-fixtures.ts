@@ -47,7 +47,7 @@ export interface AssembledReply {
   toolCalls: Array<{ id: string; name: string; arguments: string }>;
   usage?: TokenUsage;
   finish?: FinishReason;
-  errors: Array<{ status: number; errorType: string; message: string }>;
+  errors: Array<{ status: number; errorType?: string; message: string }>;
   starts: number;
 }
 

@@ -163,12 +163,13 @@ describe('openai-chat upstream: errors and pass-through usage', () => {
     });
   });
 
+  // A type only when the upstream named one: the caller's table names the rest (formats/shared/error-types.ts).
   it('reads text, JSON text and other compatible shapes', () => {
-    expect(openAIChatUpstream.decodeError(503, 'upstream connect error')).to.deep.equal({ status: 503, type: 'overloaded_error', message: 'upstream connect error' });
+    expect(openAIChatUpstream.decodeError(503, 'upstream connect error')).to.deep.equal({ status: 503, message: 'upstream connect error' });
     expect(openAIChatUpstream.decodeError(400, '{"error":{"message":"bad","type":"invalid_request_error"}}')).to.deep.equal({ status: 400, type: 'invalid_request_error', message: 'bad' });
-    expect(openAIChatUpstream.decodeError(404, { error: 'model "x" not found' })).to.deep.equal({ status: 404, type: 'not_found_error', message: 'model "x" not found' });
-    expect(openAIChatUpstream.decodeError(422, { detail: 'unprocessable' })).to.deep.equal({ status: 422, type: 'invalid_request_error', message: 'unprocessable' });
-    expect(openAIChatUpstream.decodeError(500, '')).to.deep.equal({ status: 500, type: 'api_error', message: 'upstream answered with HTTP 500' });
+    expect(openAIChatUpstream.decodeError(404, { error: 'model "x" not found' })).to.deep.equal({ status: 404, message: 'model "x" not found' });
+    expect(openAIChatUpstream.decodeError(422, { detail: 'unprocessable' })).to.deep.equal({ status: 422, message: 'unprocessable' });
+    expect(openAIChatUpstream.decodeError(500, '')).to.deep.equal({ status: 500, message: 'upstream answered with HTTP 500' });
   });
 
   it('openAIChatUsage reads a reply body or a usage chunk, and nothing from other chunks', () => {

@@ -7,12 +7,14 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WireEvent } from '../../src/formats/codec.ts';
-import type { TokenUsage } from '../../src/formats/ir.ts';
-import { SseByteParser } from '../../src/formats/sse.ts';
-import { PassThroughScanner } from '../../src/pipeline/pass-through-scanner.ts';
+import type { WireEvent } from '../../../src/formats/codec.ts';
+import type { TokenUsage } from '../../../src/formats/ir.ts';
+import { SseByteParser } from '../../../src/formats/sse.ts';
+import { PassThroughStream } from '../../../src/formats/shared/pass-through-stream.ts';
+import { openAIChatStreamRules } from '../../../src/formats/openai-chat/pass-through.ts';
+import { anthropicStreamRules } from '../../../src/formats/anthropic/pass-through.ts';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures', 'formats');
+const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'formats');
 const recorded = (path: string) => readFileSync(join(fixtures, path));
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -21,9 +23,11 @@ interface Scan { out: string; usage: TokenUsage | undefined; sawEnd: boolean; er
 /** Feeds `chunks` the way stream-pump does: decode, parse, scan each event; then the end of the stream. */
 function scan(protocol: 'openai-chat' | 'anthropic', chunks: Uint8Array[], options: { stripUsage?: boolean; scrub?: (t: string) => string } = {}): Scan {
   const reader = new SseByteParser();
-  const scanner = new PassThroughScanner(protocol, options.stripUsage ?? false, options.scrub);
+  const scanner = new PassThroughStream(protocol === 'openai-chat' ? openAIChatStreamRules : anthropicStreamRules, options.stripUsage ?? false);
+  const scrub = options.scrub ?? ((t: string) => t);
   let out = '';
-  const take = (events: WireEvent[]) => { for (const e of events) out += scanner.event(e); };
+  // stream-pump scrubs whatever the attempt's translator returns.
+  const take = (events: WireEvent[]) => { for (const e of events) out += scrub(scanner.event(e)); };
   for (const chunk of chunks) take(reader.parse(reader.decode(chunk)));
   take(reader.parse(reader.decode(undefined), true));
   return { out, usage: scanner.usage, sawEnd: scanner.sawEnd, error: scanner.upstreamError?.message, closing: scanner.closing() };

@@ -3,7 +3,7 @@
 // whitespace, escapes or nesting.
 
 import { expect } from 'chai';
-import { rewriteBody, rewriteBodyBytes } from '../../src/pipeline/raw-json.ts';
+import { rewriteBody, rewriteBodyBytes } from '../../../src/formats/shared/raw-json.ts';
 
 function both(text: string, model: string, addStreamUsage: boolean): { fromText: string; fromBytes: string } {
   const parsed = JSON.parse(text) as Record<string, unknown>;
