@@ -97,6 +97,7 @@ const everythingInline: Record<string, unknown> = {
   extraEnvFrom: [{ configMapRef: { name: 'switchyard-extra' } }],
   extraVolumes: [{ name: 'provider-files', secret: { secretName: 'switchyard-provider-files' } }],
   extraVolumeMounts: [{ name: 'provider-files', mountPath: '/run/secrets/switchyard', readOnly: true }],
+  extraContainers: [{ name: 'vector', image: 'timberio/vector:0.43.0-debian', args: ['--config', '/etc/vector/vector.yaml'], volumeMounts: [{ name: 'usage', mountPath: '/app/usage', readOnly: true }] }],
   serviceAccount: { create: true, name: 'llm-gateway', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' } },
   service: { type: 'ClusterIP', port: 80, annotations: { 'a.example.com/x': 'y' } },
   ingress: {
@@ -283,6 +284,8 @@ describe(`Helm chart (${helmInstalled ? 'helm template' : 'test renderer'})`, ()
     expect(container.envFrom).to.deep.equal([{ secretRef: { name: 'switchyard-provider-keys' } }, { configMapRef: { name: 'switchyard-extra' } }]);
     expect(container.volumeMounts?.find((m) => m.name === 'provider-files')?.mountPath).to.equal('/run/secrets/switchyard');
     expect(pod.spec.volumes.find((v) => v.name === 'provider-files')?.secret?.secretName).to.equal('switchyard-provider-files');
+    // A usage shipper beside the gateway, reading the same volume.
+    expect(pod.spec.containers.map((c) => c.name)).to.deep.equal(['switchyard', 'vector']);
     // Usage on the shared claim.
     const pvc = one(objects, 'PersistentVolumeClaim');
     expect(pod.spec.volumes.find((v) => v.name === 'usage')?.persistentVolumeClaim?.claimName).to.equal(pvc.metadata.name);
