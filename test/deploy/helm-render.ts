@@ -69,7 +69,7 @@ function parseTemplate(template: string, defines: Map<string, Node[]>): Node[] {
       current.push(node);
       open(node, node.branches[0]!.body);
     } else if (word === 'range' || word === 'with') {
-      const node = { kind: word, head: remainder, body: [] as Node[], otherwise: [] as Node[] };
+      const node: Extract<Node, { kind: 'range' | 'with' }> = { kind: word, head: remainder, body: [], otherwise: [] };
       current.push(node);
       open(node, node.body);
     } else if (word === 'define') {
@@ -194,10 +194,10 @@ class Renderer {
       sha256sum: (s) => createHash('sha256').update(String(s)).digest('hex'),
       b64enc: (s) => Buffer.from(String(s)).toString('base64'),
       base: (s) => basename(String(s)),
-      toString: (v) => print(v),
+      toString: (v: Value) => print(v),
       int: (v) => Math.trunc(Number(v)),
       dict: (...kv) => { const out: Record<string, Value> = {}; for (let i = 0; i < kv.length; i += 2) out[String(kv[i])] = kv[i + 1]; return out; },
-      list: (...vs) => vs,
+      list: (...vs: Value[]) => vs,
       hasKey: (map, key) => isRecord(map) && Object.hasOwn(map, String(key)),
       get: (map, key) => (isRecord(map) ? map[String(key)] ?? '' : ''),
       keys: (...maps) => maps.flatMap((m) => (isRecord(m) ? Object.keys(m) : [])),
