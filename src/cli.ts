@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main: (a
   explain: { summary: 'print the ordered candidates a request would try', load: () => import('./cli/explain.ts') },
   diff: { summary: 'print what a config change means: keys, groups, providers, prices', load: () => import('./cli/diff.ts') },
   test: { summary: 'run routing unit tests (status, first, order, share) against a config', load: () => import('./cli/test-routing.ts') },
+  probe: { summary: 'GET /healthz or /readyz of the local gateway once; exit 0 on 2xx', load: () => import('./cli/probe.ts') },
 };
 
 export function usageText(): string {

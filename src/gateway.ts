@@ -31,6 +31,15 @@ export interface GatewayOptions {
   git?: { url: string; branch?: string; path?: string; intervalS?: number; workDir?: string };
   host?: string;
   port?: number;
+  /**
+   * A second listener answering only /healthz and /readyz (anything else 404),
+   * default env SWITCHYARD_HEALTH_PORT: a sidecar bound to loopback stays
+   * unreachable from outside its pod while the kubelet's httpGet probes reach
+   * this one on the pod IP, at no cost (no probe process is started).
+   */
+  healthPort?: number;
+  /** Address of the health listener (default env SWITCHYARD_HEALTH_HOST, else 0.0.0.0). */
+  healthHost?: string;
   /** Reload debounce for the folder watcher. */
   watchDebounceMs?: number;
   /** false: no folder watching (tests that swap snapshots themselves); reloads on demand still work. */
@@ -53,6 +62,9 @@ export interface Gateway {
   store: ConfigStore;
   runtime: Runtime;
   server: Server;
+  /** The health-only listener, when one was asked for. */
+  healthServer?: Server;
+  healthPort?: number;
   /** 'starting' until a valid config has loaded and the limits are set up; never down for a bad source. */
   readonly phase: GatewayPhase;
   /** Rescans the folder or fetches the branch now (SIGHUP, POST /-/reload). */
@@ -214,6 +226,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${address.port}`;
   log.info('switchyard serving', { address: `${shownHost}:${address.port}`, config_version: first?.version ?? null, ready: first !== undefined });
 
+  const healthPortSetting = options.healthPort ?? (process.env.SWITCHYARD_HEALTH_PORT ? Number(process.env.SWITCHYARD_HEALTH_PORT) : undefined);
+  let healthServer: Server | undefined;
+  if (healthPortSetting !== undefined) {
+    if (!Number.isInteger(healthPortSetting) || healthPortSetting < 0 || healthPortSetting > 65535) {
+      throw new Error(`SWITCHYARD_HEALTH_PORT must be a port number, got '${process.env.SWITCHYARD_HEALTH_PORT}'`);
+    }
+    // Same handler, so /readyz means exactly what it means on the main port; nothing else passes.
+    healthServer = createServer({ headersTimeout: 5_000, requestTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) return void handler(req, res);
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"this listener serves /healthz and /readyz only"}');
+    });
+    const healthHost = options.healthHost ?? process.env.SWITCHYARD_HEALTH_HOST ?? '0.0.0.0';
+    await new Promise<void>((resolveListen, reject) => {
+      healthServer!.once('error', reject);
+      healthServer!.listen(healthPortSetting, healthHost, () => { healthServer!.off('error', reject); resolveListen(); });
+    });
+    const healthAddress = healthServer.address() as AddressInfo;
+    log.info('health listener (/healthz, /readyz only)', { address: `${healthAddress.address}:${healthAddress.port}` });
+  }
+
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
     shuttingDown ??= (async () => {
@@ -228,6 +261,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
+      if (healthServer) {
+        const healthClosed = new Promise<void>((r) => healthServer!.close(() => r()));
+        healthServer.closeAllConnections();
+        await healthClosed;
+      }
       loopDelay.stop();
       await source.stop();
       await usageLog?.close();
@@ -242,6 +280,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     url, port: address.port, store, runtime: live, server, shutdown,
+    ...(healthServer ? { healthServer, healthPort: (healthServer.address() as AddressInfo).port } : {}),
     get phase() { return phase; },
     reload: () => source.reloadNow(),
   };

@@ -14,6 +14,9 @@ Serve the gateway.
   --config DIR        config folder (default ./gateway.d; env SWITCHYARD_CONFIG), hot-reloaded on change
   --host H            listen address (default settings.listen.host, else 0.0.0.0; env SWITCHYARD_HOST)
   --port N            listen port (default settings.listen.port, else 8080; env PORT)
+  --health-port N     also listen on N (0.0.0.0, env SWITCHYARD_HEALTH_HOST to change) for /healthz
+                      and /readyz only: kubelet probes for a sidecar bound to loopback
+                      (env SWITCHYARD_HEALTH_PORT)
   --git-url URL       clone this repository and serve SUB from it (env SWITCHYARD_GIT_URL)
   --git-branch B      branch to follow (default: the remote's default; env SWITCHYARD_GIT_BRANCH)
   --git-path SUB      folder inside the repository (default gateway.d; env SWITCHYARD_GIT_PATH)
@@ -34,7 +37,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 export async function main(args: string[], io: CommandIO): Promise<number> {
   return runCommand(io, help, async () => {
     const { values, positionals } = parseCommandArgs(args, {
-      config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
+      config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' },
       'git-url': { type: 'string' }, 'git-branch': { type: 'string' }, 'git-path': { type: 'string' }, 'git-interval': { type: 'string' },
     }, false);
     if (values.help) { io.stdout.write(help); return 0; }
@@ -44,6 +47,7 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     const options: GatewayOptions = {
       host: values.host,
       port: positiveInt(values.port, '--port'),
+      healthPort: positiveInt(values['health-port'] ?? env.SWITCHYARD_HEALTH_PORT, '--health-port'),
     };
     if (gitUrl) {
       options.git = {

@@ -4,6 +4,8 @@
 // large reads, so memory stays constant whatever their size (only one row per
 // group is held). Each line's fields are read by the targeted scanner
 // (telemetry/usage-line-scan.ts), with JSON.parse for anything unusual.
+// Several folders (one per replica, or per pod volume) are read as one log:
+// `--dir` repeats, takes a comma list, and expands globs.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -11,12 +13,14 @@ import { readLines } from '../telemetry/usage-file-lines.ts';
 import { emptyFields, readUsageFields, type UsageFields } from '../telemetry/usage-line-scan.ts';
 import { parseCommandArgs, runCommand, UsageError, type CommandIO } from './command.ts';
 
-const help = `usage: switchyard usage [--dir DIR] [--since DATE] [--until DATE] [--by key|model|provider|day] [--format table|csv|json]
+const help = `usage: switchyard usage [--dir DIR]... [--since DATE] [--until DATE] [--by key|model|provider|day] [--format table|csv|json]
 
 Aggregate the usage log: requests, errors, input/output/cached/cache-write/reasoning tokens and cost.
 
 options:
-  --dir DIR        folder holding usage-YYYY-MM-DD.jsonl (default: $SWITCHYARD_USAGE_DIR, else ./usage)
+  --dir DIR        folder holding usage-YYYY-MM-DD.jsonl (default: $SWITCHYARD_USAGE_DIR, else ./usage);
+                   repeat it, give a comma list, or a glob ('/mnt/usage/*') to read the
+                   folders of several replicas as one log
   --since DATE     first UTC day (YYYY-MM-DD) or instant (ISO 8601), inclusive
   --until DATE     last UTC day (YYYY-MM-DD) or instant (ISO 8601), inclusive
   --by FIELD       key | model | provider | day (default: model)
@@ -132,9 +136,9 @@ class TimestampReader {
   }
 }
 
-/** Aggregates every usage file in `dir` within the range. Throws on an unreadable dir or file. */
+/** Aggregates every usage file in `dir` (or each of `dirs`) within the range. Throws on an unreadable dir or file. */
 export async function aggregateUsage(
-  dir: string,
+  dirs: string | string[],
   by: GroupBy,
   range: { since?: number | null; until?: number | null } = {},
   onSkipped?: (file: string, lineNumber: number) => void,
@@ -149,22 +153,23 @@ export async function aggregateUsage(
     sinceDay: range.since == null ? null : new Date(range.since - dayMs).toISOString().slice(0, 10),
     untilDay: range.until == null ? null : new Date(range.until + dayMs).toISOString().slice(0, 10),
   };
-  const names = (await fs.readdir(dir))
-    .filter((name) => {
-      const m = filePattern.exec(name);
-      if (!m) return false;
-      const day = m[1]!;
-      return (r.sinceDay === null || day >= r.sinceDay) && (r.untilDay === null || day <= r.untilDay);
-    })
-    .sort();
+  const inRange = (name: string) => {
+    const m = filePattern.exec(name);
+    if (!m) return false;
+    const day = m[1]!;
+    return (r.sinceDay === null || day >= r.sinceDay) && (r.untilDay === null || day <= r.untilDay);
+  };
+  const files: string[] = [];
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
+    for (const name of (await fs.readdir(dir)).filter(inRange).sort()) files.push(path.join(dir, name));
+  }
 
   const groups = new Map<string, UsageTotals>();
   const total = emptyTotals();
   let skipped = 0;
   const fields = emptyFields();
   const timestamps = new TimestampReader();
-  for (const name of names) {
-    const file = path.join(dir, name);
+  for (const file of files) {
     let lineNumber = 0;
     await readLines(file, (text, tooLong) => {
       lineNumber += 1;
@@ -229,6 +234,25 @@ function formatTable(report: UsageReport): string {
   return out.join('\n') + '\n';
 }
 
+/**
+ * Absolute folders for the --dir values: a value with a glob character is
+ * expanded (folders only; matching nothing is not an error by itself), any
+ * other value is kept as given so a missing folder is reported by name. The
+ * same folder named twice (a glob and a path) is read once.
+ */
+export async function resolveDirs(values: string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const value of values) {
+    if (!/[*?[{]/.test(value)) { out.add(path.resolve(value)); continue; }
+    const matches: string[] = [];
+    for await (const match of fs.glob(value)) matches.push(path.resolve(match));
+    for (const match of matches.sort()) {
+      if ((await fs.stat(match).catch(() => undefined))?.isDirectory()) out.add(match);
+    }
+  }
+  return [...out];
+}
+
 export function formatUsage(report: UsageReport, format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
   if (format === 'csv') return formatCsv(report);
@@ -240,7 +264,7 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     const { values } = parseCommandArgs(
       args,
       {
-        dir: { type: 'string' },
+        dir: { type: 'string', multiple: true },
         since: { type: 'string' },
         until: { type: 'string' },
         by: { type: 'string' },
@@ -259,19 +283,26 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
     const since = values.since === undefined ? null : parseBound('--since', values.since, false);
     const until = values.until === undefined ? null : parseBound('--until', values.until, true);
     if (since !== null && until !== null && since > until) throw new UsageError('--since is after --until');
-    const dir = path.resolve(values.dir ?? process.env.SWITCHYARD_USAGE_DIR ?? 'usage');
-
-    try {
-      const stat = await fs.stat(dir);
-      if (!stat.isDirectory()) throw new Error('not a directory');
-    } catch (err) {
-      io.stderr.write(`error: cannot read usage dir ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+    const given = values.dir ?? [process.env.SWITCHYARD_USAGE_DIR ?? 'usage'];
+    const dirs = await resolveDirs(given.flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean));
+    if (dirs.length === 0) {
+      io.stderr.write(`error: cannot read usage dir: nothing matches ${given.join(', ')}\n`);
       return 1;
     }
 
+    for (const dir of dirs) {
+      try {
+        const stat = await fs.stat(dir);
+        if (!stat.isDirectory()) throw new Error('not a directory');
+      } catch (err) {
+        io.stderr.write(`error: cannot read usage dir ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
+      }
+    }
+
     const examples: string[] = [];
-    const report = await aggregateUsage(dir, by, { since, until }, (file, lineNumber) => {
-      if (examples.length < 5) examples.push(`${path.basename(file)}:${lineNumber}`);
+    const report = await aggregateUsage(dirs, by, { since, until }, (file, lineNumber) => {
+      if (examples.length < 5) examples.push(dirs.length > 1 ? `${file}:${lineNumber}` : `${path.basename(file)}:${lineNumber}`);
     });
     if (report.skipped_lines > 0) {
       io.stderr.write(`warning: skipped ${report.skipped_lines} malformed line(s) (${examples.join(', ')}${report.skipped_lines > examples.length ? ', ...' : ''})\n`);

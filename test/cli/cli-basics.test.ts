@@ -10,7 +10,7 @@ import { configFolder, removeFolder } from '../config/temp-folder.ts';
 import { runMain } from '../support/run-command.ts';
 
 const exec = promisify(execFile);
-const commands = ['serve', 'validate', 'keys', 'usage', 'models', 'explain', 'diff', 'test'];
+const commands = ['serve', 'validate', 'keys', 'usage', 'models', 'explain', 'diff', 'test', 'probe'];
 
 describe('switchyard (the executable)', () => {
   it('help <command> prints that command\'s help, for every command', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -198,6 +198,57 @@ describe('switchyard usage', () => {
     } finally {
       rmSync(dir, { recursive: true });
     }
+  });
+
+  describe('several folders (one per replica)', () => {
+    let root = '';
+    const lines = () => readdirSync(fixtures).filter((n) => /^usage-\d{4}-\d{2}-\d{2}\.jsonl$/.test(n))
+      .flatMap((n) => readFileSync(path.join(fixtures, n), 'utf8').split('\n').filter(Boolean).map((line) => ({ name: n, line })));
+
+    beforeEach(() => {
+      // The fixture lines dealt to three replica folders round-robin (same file names, as
+      // every replica writes usage-DAY.jsonl), plus a spend checkpoint the report must skip.
+      root = mkdtempSync(path.join(os.tmpdir(), 'switchyard-usage-replicas-'));
+      const all = lines();
+      for (let replica = 0; replica < 3; replica++) {
+        const dir = path.join(root, `gw-${replica}`);
+        mkdirSync(dir);
+        const mine = all.filter((_, i) => i % 3 === replica);
+        for (const name of new Set(mine.map((l) => l.name))) {
+          writeFileSync(path.join(dir, name), mine.filter((l) => l.name === name).map((l) => l.line).join('\n') + '\n');
+        }
+        writeFileSync(path.join(dir, 'spend-checkpoint.json'), '{}');
+      }
+      mkdirSync(path.join(root, 'single'));
+      for (const name of readdirSync(fixtures).filter((n) => /^usage-\d{4}-\d{2}-\d{2}\.jsonl$/.test(n))) copyFileSync(path.join(fixtures, name), path.join(root, 'single', name));
+    });
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    const report = async (args: string[]) => {
+      const r = await run([...args, '--by', 'key', '--format', 'json']);
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as { rows: unknown[]; total: UsageTotals };
+    };
+
+    it('sums repeated --dir, a comma list and a glob to the same report as one folder with every line', async () => {
+      const expected = await report(['--dir', path.join(root, 'single')]);
+      expect(expected.total.requests).to.be.greaterThan(3);
+      const dirs = [0, 1, 2].map((i) => path.join(root, `gw-${i}`));
+      expect(await report(dirs.flatMap((d) => ['--dir', d]))).to.deep.equal(expected);
+      expect(await report(['--dir', dirs.join(',')])).to.deep.equal(expected);
+      expect(await report(['--dir', path.join(root, 'gw-*')])).to.deep.equal(expected);
+      // A folder named twice (glob and path) is read once.
+      expect(await report(['--dir', path.join(root, 'gw-*'), '--dir', dirs[0]!])).to.deep.equal(expected);
+    });
+
+    it('exits 1 naming the folder when one of them cannot be read, or a glob matches none', async () => {
+      const missing = await run(['--dir', `${path.join(root, 'gw-0')},${path.join(root, 'gw-9')}`]);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.include(path.join(root, 'gw-9'));
+      const none = await run(['--dir', path.join(root, 'nothing-*')]);
+      expect(none.code).to.equal(1);
+      expect(none.stderr).to.match(/nothing matches/);
+    });
   });
 
   it('exits 1 when the dir cannot be read', async () => {

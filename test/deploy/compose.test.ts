@@ -46,6 +46,24 @@ describe('compose demo stack', () => {
     expect(existsSync(join(resolve(composeDir, build.context), build.dockerfile ?? 'Dockerfile'))).to.equal(true);
   });
 
+  it('mounts the repo config folder read-only where the gateway reads it, so an edit reloads live', () => {
+    const switchyard = compose.services.switchyard!;
+    const config = (switchyard.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === '/etc/switchyard/gateway.d');
+    expect(config, 'a mount at /etc/switchyard/gateway.d').to.not.equal(undefined);
+    expect(resolve(composeDir, config![0]!)).to.equal(join(root, 'gateway.d'));
+    expect(config![2]).to.equal('ro');
+    // The image's SWITCHYARD_CONFIG is that folder, and compose does not point it elsewhere.
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).to.match(/SWITCHYARD_CONFIG=\/etc\/switchyard\/gateway\.d/);
+    expect(switchyard.environment?.SWITCHYARD_CONFIG).to.equal(undefined);
+  });
+
+  it('takes Grafana\'s admin password from the environment, with no default', () => {
+    const password = compose.services.grafana!.environment?.GF_SECURITY_ADMIN_PASSWORD;
+    // ${VAR:?message}: compose stops with the message when VAR is unset or empty.
+    expect(password).to.match(/^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/);
+    expect(compose.services.grafana!.environment).to.not.have.property('GF_SECURITY_ADMIN_USER', 'admin');
+  });
+
   it('mounts only files and folders that exist in the repo', () => {
     const mounts = Object.values(compose.services).flatMap(bindMounts);
     expect(mounts.length).to.be.greaterThan(4);
