@@ -22,6 +22,7 @@ import { noCredentials, CredentialRedactor } from './telemetry/credential-redact
 import { log, redactCredentialsInLogs, setLogLevel } from './telemetry/logger.ts';
 import { configureMetrics, metrics } from './telemetry/metrics.ts';
 import { createRecorder } from './telemetry/recorder.ts';
+import { tracingConfigured } from './telemetry/request-tracer.ts';
 import { TodayTotals } from './telemetry/status-report.ts';
 import { UsageLog } from './telemetry/usage-log.ts';
 
@@ -110,7 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const live = new Runtime(recorder, { admit: (...args) => limiter!.admit(...args) }, options.clock);
   // Tracing: the SDK is imported only when an OTLP endpoint is configured; otherwise nothing of it loads.
   const otelEnv = options.otelEnv ?? process.env;
-  if (otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || otelEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) {
+  if (tracingConfigured(otelEnv)) {
     const { startTracing } = await import('./telemetry/tracing.ts');
     live.tracer = await startTracing({ env: otelEnv, sampleRatio: () => store.current()?.settings.tracing.sampleRatio ?? 1 });
     log.info('tracing on: exporting spans over OTLP/HTTP');

@@ -8,6 +8,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Member } from '../config/snapshot.ts';
 import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
 
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** True when the environment names an OTLP endpoint for traces: the only switch for tracing. */
+export function tracingConfigured(env: Environment): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+}
+
 export interface RequestTracer {
   /**
    * Starts the SERVER span of one model request, continuing the caller's

@@ -26,15 +26,10 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Member, ProviderType } from '../config/snapshot.ts';
-import type { AttemptTrace, RequestTrace, RequestTracer } from './request-tracer.ts';
+import type { AttemptTrace, Environment, RequestTrace, RequestTracer } from './request-tracer.ts';
 import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
 
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/** True when the environment names an OTLP endpoint for traces: the only switch for tracing. */
-export function tracingConfigured(env: Environment): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
-}
+export { tracingConfigured } from './request-tracer.ts';
 
 export interface ExporterSettings {
   url: string;
