@@ -14,7 +14,7 @@
 // or any header but traceparent. Key names are config names, not secrets.
 
 import {
-  ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace,
+  DiagLogLevel, ROOT_CONTEXT, SpanKind, diag, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace,
   type Attributes, type Context, type Span, type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, parseKeyPairsIntoRecord } from '@opentelemetry/core';
@@ -26,6 +26,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Member, ProviderType } from '../config/snapshot.ts';
+import { log } from './logger.ts';
 import type { AttemptTrace, Environment, RequestTrace, RequestTracer } from './request-tracer.ts';
 import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
 
@@ -263,6 +264,10 @@ export interface TracingOptions {
 /** Builds the tracer: the OTLP/HTTP exporter the environment names, a batch processor, the sampler. */
 export async function startTracing(options: TracingOptions): Promise<RequestTracer> {
   const { env } = options;
+  // The SDK reports failed exports (collector down, timeouts, dropped spans) only through diag: into our log.
+  const toLog = (message: string) => log.warn('tracing: ' + message);
+  const quiet = () => undefined;
+  diag.setLogger({ error: toLog, warn: toLog, info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
   let exporter = options.exporter;
   if (!exporter) {
     const settings = exporterSettings(env);
