@@ -8,13 +8,18 @@
 // (bench/load-client.ts: autocannon for plain requests, an SSE-parsing undici
 // client for streams). The proxies are pinned to core 1, load and upstream to core 0.
 //
-//   node bench/run.ts [--quick] [--seconds N] [--only id,id] [--out DIR] [--profile]
+//   node bench/run.ts [--quick] [--seconds N] [--only id,id] [--out DIR] [--profile] [--tracing]
+// --tracing: the gateway exports every request's spans (OTLP/HTTP protobuf,
+// sampled 100%) to a sink in this process that reads and drops them; results
+// go to DIR/{latest,quick}-tracing.{json,md}, beside the untraced figures.
 // Prints a Markdown table and writes DIR/latest.json and DIR/latest.md
 // (--quick: DIR/quick.json and DIR/quick.md, so a quick check never overwrites
 // the figures of a full run). Exits 1 when the harness itself fails (a target
 // that should answer does not), never because a speed goal is missed.
 
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,7 +251,7 @@ function goals(results: ScenarioResult[], rss: Partial<Record<TargetName, number
 function markdown(meta: Record<string, string>, results: ScenarioResult[], rss: Partial<Record<TargetName, number>>, goalList: Goal[]): string {
   const lines: string[] = [];
   lines.push(`### Switchyard bench (${meta.mode}, ${meta.date})`, '');
-  lines.push(`Machine: ${meta.machine}. ${meta.pinning}. Fake upstream: ${meta.upstream}. ${meta.load}.`, '');
+  lines.push(`Machine: ${meta.machine}. ${meta.pinning}. Fake upstream: ${meta.upstream}. Tracing: ${meta.tracing}. ${meta.load}.`, '');
   lines.push('| scenario | target | req/s | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | % of floor | TTFT p50 ms | TTFT added p50 / p99 ms | CPU µs/req | core used | errors |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
@@ -281,8 +286,17 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       out: { type: 'string', default: join(root, 'bench', 'results') },
       profile: { type: 'boolean', default: false },
+      tracing: { type: 'boolean', default: false },
     },
   });
+  // An OTLP/HTTP receiver that answers success and keeps nothing: the gateway's export cost, not a collector's.
+  const sink = { requests: 0, bytes: 0 };
+  const otlp = values.tracing ? createServer((req, res) => {
+    req.on('data', (c: Buffer) => { sink.bytes += c.length; });
+    req.on('end', () => { sink.requests++; res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); });
+  }) : undefined;
+  if (otlp) await new Promise<void>((r) => otlp.listen(0, '127.0.0.1', r));
+  const tracingEnv: Record<string, string> = otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`, OTEL_TRACES_SAMPLER: 'always_on' } : {};
   const quick = values.quick!;
   const seconds = Number(values.seconds ?? (quick ? 1 : 5));
   const warmupSeconds = quick ? 0.5 : 1;
@@ -304,7 +318,7 @@ async function main(): Promise<number> {
     const configDir = writeConfig(join(work, 'gateway.d'), benchConfig(upstream.url, join(work, 'usage')));
     // --profile: the gateway writes a V8 CPU profile into the output folder when it exits (see bench/profile-summary.ts).
     const nodeArgs = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.out!] : [];
-    const gateway = await startGateway({ configDir, core: 1, nodeArgs, env: { BENCH_UPSTREAM_KEY: upstreamToken }, logFile: join(values.out!, 'gateway.log') });
+    const gateway = await startGateway({ configDir, core: 1, nodeArgs, env: { BENCH_UPSTREAM_KEY: upstreamToken, ...tracingEnv }, logFile: join(values.out!, 'gateway.log') });
     const services: Partial<Record<TargetName, Service>> = { direct: upstream, floor };
     if (typeof gateway === 'string') failures.push(`gateway: ${gateway}`);
     else services.gateway = gateway;
@@ -346,6 +360,7 @@ async function main(): Promise<number> {
     failures.push(err instanceof Error ? err.message : String(err));
   } finally {
     stopAll();
+    otlp?.close();
     rmSync(work, { recursive: true, force: true });
   }
 
@@ -355,11 +370,12 @@ async function main(): Promise<number> {
     machine: machineDescription(),
     pinning: pinningNote(),
     upstream: `${chunks} streamed chunks ${gapMs} ms apart; fixed small JSON reply`,
+    tracing: otlp ? `on: every request's spans exported over OTLP/HTTP protobuf (${sink.requests} exports, ${(sink.bytes / 1024 / 1024).toFixed(1)} MB received)` : 'off (no OTLP endpoint: the SDK is not loaded)',
     load: `1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (the bench itself adds about 2)`,
   };
   const goalList = goals(results, rss);
   const md = markdown(meta, results, rss, goalList);
-  const name = quick ? 'quick' : 'latest';
+  const name = (quick ? 'quick' : 'latest') + (otlp ? '-tracing' : '');
   writeFileSync(join(values.out!, `${name}.json`), JSON.stringify({ meta, seconds, warmupSeconds, scenarios: results, peakRssBytes: rss, goals: goalList, failures }, null, 2) + '\n');
   writeFileSync(join(values.out!, `${name}.md`), md);
   process.stdout.write('\n' + md);

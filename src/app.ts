@@ -148,8 +148,8 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
     // Stale still serves: the last good config is better than none, and /status says why.
     res.json({ status: 'ready', config_version: snapshot.version, config_stale: store.health.stale });
   });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await renderMetrics();
+  app.get('/metrics', async (req, res) => {
+    const { contentType, body } = await renderMetrics(req.headers.accept);
     res.setHeader('content-type', contentType);
     res.end(body);
   });
@@ -159,7 +159,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
    * the request in flight, aborts upstream work when the client leaves, and
    * records the usage line when it ends.
    */
-  const guarded = (routeName: RouteName | null, encodeError: ErrorEncoder, handler: Handler, options: { readsBody?: boolean; admin?: boolean } = {}) =>
+  const guarded = (routeName: RouteName | null, encodeError: ErrorEncoder, handler: Handler, options: { readsBody?: boolean; admin?: boolean; traceRoute?: string } = {}) =>
     async (req: Request, res: Response): Promise<void> => {
       const snapshot = store.current();
       const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
@@ -222,6 +222,9 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       const onClose = () => { if (!res.writableFinished) controller.abort(); };
       res.on('close', onClose);
       if (routeName) runtime.recorder.started(routeName);
+      if (options.traceRoute && routeName && runtime.tracer) {
+        ex.trace = runtime.tracer.startRequest(routeName, options.traceRoute, req.headers, snapshot.settings.tracing.captureContent);
+      }
       runtime.inFlight++;
       if (options.readsBody) runtime.modelInFlight++;
       try {
@@ -245,13 +248,18 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
         runtime.inFlight--;
         res.off('close', onClose);
         if (ex.status === 0) ex.status = res.statusCode;
-        if (routeName) runtime.recorder.finished(ex.toUsageLine());
+        if (routeName) {
+          const line = ex.toUsageLine();
+          ex.trace?.end(line);
+          runtime.recorder.finished(line, ex.trace?.sampledTraceId);
+        }
       }
     };
 
   const bodyOf = (ex: Exchange, req: Request) => readBody(req, ex.snapshot.settings.bodyLimitBytes, ex.snapshot.settings.timeouts.requestBodyMs);
   const modelRoute = (route: InboundRoute): Handler => async (ex, req, res, signal) => {
     const raw = await bodyOf(ex, req);
+    ex.trace?.captureRequest(raw);
     const parsed = parseJsonObject(raw);
     if (!route.adaptRequest) return handleModelRequest(runtime, ex, routeForRequest(route, parsed), res, raw, parsed, signal, req.headers);
     let body: Record<string, unknown>;
@@ -265,7 +273,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   };
 
   const register = (path: string, route: InboundRoute) => {
-    const handler = guarded(route.name, route.encodeError, modelRoute(route), { readsBody: true });
+    const handler = guarded(route.name, route.encodeError, modelRoute(route), { readsBody: true, traceRoute: path });
     app.post(path, handler);
     // Exact paths only: /ollama/:key/... stays with express, which extracts the key.
     if (!path.includes(':')) fastRoutes.set(`POST ${path}`, handler as unknown as FastHandler);

@@ -22,6 +22,7 @@ import { noCredentials, CredentialRedactor } from './telemetry/credential-redact
 import { log, redactCredentialsInLogs, setLogLevel } from './telemetry/logger.ts';
 import { configureMetrics, metrics } from './telemetry/metrics.ts';
 import { createRecorder } from './telemetry/recorder.ts';
+import { tracingConfigured } from './telemetry/request-tracer.ts';
 import { TodayTotals } from './telemetry/status-report.ts';
 import { UsageLog } from './telemetry/usage-log.ts';
 
@@ -52,6 +53,11 @@ export interface GatewayOptions {
   clock?: () => number;
   /** How often the spend checkpoint is brought up to date (default: env SWITCHYARD_SPEND_CHECKPOINT_MS, else 10 s). */
   spendCheckpointMs?: number;
+  /**
+   * The OTEL_* variables tracing reads (spec 7.3); default process.env. Tests
+   * starting gateways in-process pass their own so each gets its own receiver.
+   */
+  otelEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining';
@@ -92,6 +98,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let phase: GatewayPhase = 'starting';
   let limiter: Limiter | undefined;
   metrics.followConfigSync(() => store.health);
+  // Budget headroom per configured key with a budget, from the limit store (shared spend with Redis).
+  metrics.followBudgets(async () => {
+    const snapshot = store.current();
+    if (!snapshot || !limiter) return [];
+    const budgeted = [...snapshot.keysByName.values()].filter((k) => k.limits.budgetUsd !== undefined);
+    const spent = await Promise.all(budgeted.map((k) => limiter!.spentUsd(k)));
+    return budgeted.flatMap((k, i) => spent[i] === undefined ? [] : [[k.name, Math.max(0, k.limits.budgetUsd! - spent[i]!)] as const]);
+  });
 
   // The watcher and git sync log each reload themselves; here they become metrics.
   const hooks: ReloadHooks = {
@@ -107,6 +121,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Requests are admitted only once ready, and the limiter exists from then on.
   const live = new Runtime(recorder, { admit: (...args) => limiter!.admit(...args) }, options.clock);
+  // Tracing: the SDK is imported only when an OTLP endpoint is configured; otherwise nothing of it loads.
+  const otelEnv = options.otelEnv ?? process.env;
+  if (tracingConfigured(otelEnv)) {
+    const { startTracing } = await import('./telemetry/tracing.ts');
+    live.tracer = await startTracing({ env: otelEnv, sampleRatio: () => store.current()?.settings.tracing.sampleRatio ?? 1 });
+    log.info('tracing on: exporting spans over OTLP/HTTP');
+  }
 
   // Everything that follows the serving snapshot: log redaction, metrics labels, usage log.
   let logRedactor = noCredentials;
@@ -274,6 +295,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await checkpoint().catch((err: unknown) => log.warn('spend checkpoint not written at shutdown', { dir: ledger?.dir, err: err as Error }));
       await limiter?.close();
       await closeUpstreamPools();
+      // Last: the drained requests' spans are exported before the process exits.
+      await live.tracer?.shutdown().catch((err: unknown) => log.warn('spans not exported at shutdown', { err: err as Error }));
     })();
     return shuttingDown;
   };

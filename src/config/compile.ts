@@ -147,6 +147,7 @@ function compileSettings(s: RawSettings, secret: SecretLookup): Settings {
       maxInFlight: s.overload?.max_in_flight ?? overloadDefaults.maxInFlight,
       maxEventLoopDelayMs: s.overload?.max_event_loop_delay_ms ?? overloadDefaults.maxEventLoopDelayMs,
     }),
+    tracing: freeze({ captureContent: s.tracing?.capture_content ?? false, sampleRatio: s.tracing?.sample_ratio ?? 1 }),
     shutdown: freeze({ drainMs: s.shutdown?.drain_ms ?? 30000 }),
     log: freeze({ level: s.log?.level ?? 'info', requests: s.log?.requests ?? false }),
   });

@@ -14,6 +14,7 @@ export interface RawSettings {
   upstream?: { max_reply_bytes?: number | string; max_event_bytes?: number | string };
   limits?: { store?: 'memory' | 'redis'; redis_url?: string; on_redis_error?: 'allow' | 'deny' };
   overload?: { max_in_flight?: number; max_event_loop_delay_ms?: number };
+  tracing?: { capture_content?: boolean; sample_ratio?: number };
   shutdown?: { drain_ms?: number };
   log?: { level?: 'debug' | 'info' | 'warn' | 'error'; requests?: boolean };
 }

@@ -143,6 +143,8 @@ export interface Settings {
    * before their body is read. Never unbounded: unset takes the defaults.
    */
   overload: { maxInFlight: number; maxEventLoopDelayMs: number };
+  /** Spec 7.3: what the OTEL_* environment cannot say. Applies only when an OTLP endpoint is configured. */
+  tracing: { captureContent: boolean; sampleRatio: number };
   shutdown: { drainMs: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; requests: boolean };
 }

@@ -59,6 +59,12 @@ export interface Limiter {
   admit(key: ClientKey, now?: number): Promise<Admission>;
   /** False while the shared store is unreachable (always true for memory). */
   redisHealthy(): boolean;
+  /**
+   * USD the key has spent in its current budget period (the
+   * switchyard_budget_remaining_usd gauge); undefined without a budget or
+   * while the shared store cannot say.
+   */
+  spentUsd(key: ClientKey, now?: number): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

@@ -121,6 +121,15 @@ export class MemoryLimiter implements Limiter {
     this.states.clear();
   }
 
+  async spentUsd(key: ClientKey, now: number = Date.now()): Promise<number | undefined> {
+    if (key.limits.budgetUsd === undefined) return undefined;
+    const periodId = budgetPeriodWindow(key.limits.budgetPeriod, now).id;
+    const state = this.states.get(key.name);
+    // Not seen since start: the recovered spend, without creating state for a scrape.
+    if (!state) return this.seeds.get(`${key.name}\n${periodId}`) ?? 0;
+    return this.budget(key.name, state, periodId).spent;
+  }
+
   private state(name: string): KeyState {
     let state = this.states.get(name);
     if (!state) {

@@ -202,6 +202,19 @@ export class RedisLimiter implements Limiter {
     return this.healthy;
   }
 
+  async spentUsd(key: ClientKey, now: number = Date.now()): Promise<number | undefined> {
+    if (key.limits.budgetUsd === undefined || !this.client.isReady || !this.healthy) return undefined;
+    const spendKey = keysOf(this.prefix, key.name).spend(budgetPeriodWindow(key.limits.budgetPeriod, now).id);
+    try {
+      const value = await this.send(['GET', spendKey]);
+      // Absent until the key's first admission this period: the admit script starts it from the recovered seed.
+      const spent = value === null || value === undefined ? this.seeds.get(spendKey) ?? 0 : Number(value);
+      return Number.isFinite(spent) ? spent + (this.pendingSpend.get(spendKey)?.amount ?? 0) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async admit(key: ClientKey, now: number = Date.now()): Promise<Admission> {
     const limits = key.limits;
     if (!hasLimits(limits)) return unlimitedAdmissionPromise;

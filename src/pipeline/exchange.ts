@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientKey, Snapshot } from '../config/snapshot.ts';
 import type { TokenUsage } from '../formats/ir.ts';
+import type { RequestTrace } from '../telemetry/request-tracer.ts';
 import type { AttemptRecord, RouteName, UsageLine } from '../telemetry/usage-record.ts';
 
 const nowMs = () => performance.now();
@@ -36,6 +37,8 @@ export class Exchange {
   usage?: TokenUsage;
   costUsd: number | null = null;
   error: string | null = null;
+  /** The request's span when tracing is on. */
+  trace?: RequestTrace;
 
   constructor(route: RouteName, snapshot: Snapshot, requestId?: string) {
     this.route = route;

@@ -134,7 +134,10 @@ async function attemptAll(rt: Runtime, ctx: AttemptContext, target: Route): Prom
     ex.attemptCount++;
     const t0 = performance.now();
     if (plan.dropped.length > 0) log.debug('left out for this member', { request_id: ex.requestId, member: member.target, dropped: plan.dropped.join(',') });
+    const span = ex.trace?.startAttempt(member, ex.attemptCount);
+    if (span) plan.forwarded = { ...plan.forwarded, traceparent: span.traceparent };
     const result = await tryMember(ctx, member, credentialIndex, plan);
+    span?.end(result.outcome, result.status);
     const seconds = (performance.now() - t0) / 1000;
     if (signal.aborted && result.outcome !== 'ok') {
       // The client left: whatever the upstream call ended in, it says nothing about the member.

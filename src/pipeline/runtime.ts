@@ -5,6 +5,7 @@
 import type { LimitKind, Limiter } from '../limits/index.ts';
 import { unlimitedAdmissionPromise } from '../limits/limiter.ts';
 import { LocalConcurrency } from '../limits/local-concurrency.ts';
+import type { RequestTracer } from '../telemetry/request-tracer.ts';
 import type { UsageLine, UpstreamOutcome, RouteName } from '../telemetry/usage-record.ts';
 import { CircuitBreakers, type Clock } from './circuit-breaker.ts';
 import { CredentialPools } from './credential-pool.ts';
@@ -17,7 +18,8 @@ export interface Recorder {
   failover(model: string, provider: string, reason: string): void;
   circuit(target: string, open: boolean): void;
   rateLimited(key: string, limit: LimitKind): void;
-  finished(line: UsageLine): void;
+  /** `traceId`: the request's sampled trace, for the latency exemplars. */
+  finished(line: UsageLine, traceId?: string): void;
 }
 
 /** The data path's view of the limiter: admit after auth, finish when the request ends. */
@@ -32,6 +34,8 @@ export class Runtime {
   private readonly turns = new Map<string, number>();
   readonly recorder: Recorder;
   readonly admitter: Admitter;
+  /** Set only when OTLP tracing is configured (telemetry/tracing.ts); undefined costs the data path nothing. */
+  tracer: RequestTracer | undefined = undefined;
   /** Requests in flight, for the graceful drain. */
   inFlight = 0;
   /** Epoch ms for circuit and credential cool-downs (and /status); tests inject one to move time. */

@@ -12,7 +12,7 @@
 // are re-created when that setting flips (their counts restart, which
 // Prometheus' rate() treats like a process restart).
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric, type OpenMetricsContentType } from 'prom-client';
 import type { LimitKind } from '../limits/limiter.ts';
 import type { ShedReason } from '../overload/shed-decision.ts';
 import type { RouteName, UpstreamOutcome, UsageLine } from './usage-record.ts';
@@ -45,7 +45,10 @@ const requestDuration = new Histogram({
   help: 'Time from request arrival to the end of the response, in seconds.',
   labelNames: ['route', 'model'] as const,
   buckets: latencyBuckets,
-  registers: [registry],
+  // A trace_id exemplar is attached only for traced requests; the others take the child's plain observe.
+  // prom-client refuses exemplars on a text-format registry at construction only: registered below.
+  registers: [],
+  enableExemplars: true,
 });
 
 const timeToFirstToken = new Histogram({
@@ -53,8 +56,12 @@ const timeToFirstToken = new Histogram({
   help: 'Time from request arrival to the first streamed token sent to the client, in seconds.',
   labelNames: ['route', 'model', 'provider'] as const,
   buckets: ttftBuckets,
-  registers: [registry],
+  registers: [],
+  enableExemplars: true,
 });
+// The text format leaves exemplars out; the OpenMetrics view (renderMetrics) shows them.
+registry.registerMetric(requestDuration);
+registry.registerMetric(timeToFirstToken);
 
 const upstreamRequests = new Counter({
   name: 'switchyard_upstream_requests_total',
@@ -147,6 +154,23 @@ new Gauge({
   registers: [registry],
   collect() {
     this.set(syncHealth?.().stale ? 1 : 0);
+  },
+});
+
+// Spec 7.3: budget headroom. Read from the limiter when scraped; one series per
+// configured key with a budget_usd (bounded by the config, whatever key_label says).
+let budgetSource: (() => Promise<Iterable<readonly [string, number]>>) | undefined;
+
+new Gauge({
+  name: 'switchyard_budget_remaining_usd',
+  help: 'USD left of a key\'s budget_usd in its current budget period (keys with a budget only; 0 once spent).',
+  labelNames: ['key'] as const,
+  registers: [registry],
+  async collect() {
+    // Reset first: a key whose budget was removed by a reload leaves the scrape.
+    this.reset();
+    if (!budgetSource) return;
+    for (const [key, remaining] of await budgetSource()) this.labels(key).set(remaining);
   },
 });
 
@@ -301,7 +325,7 @@ export const metrics = {
    * `key: ''` when it never authenticated). Records the request counter,
    * durations, tokens, cost and overhead, and decrements in-flight.
    */
-  requestFinished(line: UsageLine, keyLabel: boolean): void {
+  requestFinished(line: UsageLine, keyLabel: boolean, traceId?: string): void {
     setKeyLabel(keyLabel);
     const route = line.route;
     const model = modelLabel(line.model);
@@ -313,13 +337,15 @@ export const metrics = {
     cached(requestChildren, routeModel + sep + status + sep + (keyLabel ? key : ''), () =>
       keyLabel ? keyed.requests.labels(route, model, status, key) : keyed.requests.labels(route, model, status),
     ).inc();
-    cached(durationChildren, routeModel, () => requestDuration.labels(route, model)).observe(line.latency_ms / 1000);
+    if (traceId === undefined) cached(durationChildren, routeModel, () => requestDuration.labels(route, model)).observe(line.latency_ms / 1000);
+    else requestDuration.observe({ labels: { route, model }, value: line.latency_ms / 1000, exemplarLabels: exemplarOf(traceId) });
     cached(overheadChildren, route, () => overhead.labels(route)).observe(line.overhead_ms / 1000);
 
     const provider = line.provider;
     if (provider === null) return;
     if (line.ttft_ms !== null) {
-      cached(ttftChildren, routeModel + sep + provider, () => timeToFirstToken.labels(route, model, provider)).observe(line.ttft_ms / 1000);
+      if (traceId === undefined) cached(ttftChildren, routeModel + sep + provider, () => timeToFirstToken.labels(route, model, provider)).observe(line.ttft_ms / 1000);
+      else timeToFirstToken.observe({ labels: { route, model, provider }, value: line.ttft_ms / 1000, exemplarLabels: exemplarOf(traceId) });
     }
     const modelProviderKey = model + sep + provider + sep + (keyLabel ? key : '');
     for (const [type, field] of tokenTypes) {
@@ -385,6 +411,11 @@ export const metrics = {
     syncHealth = health;
   },
 
+  /** Where the budget-remaining gauge reads (key, USD left) pairs at scrape time. */
+  followBudgets(source: () => Promise<Iterable<readonly [string, number]>>): void {
+    budgetSource = source;
+  },
+
   /** A config became the serving one (initial load or successful reload). */
   configLoaded(version: string, source: ConfigSource, at: Date): void {
     configInfo.reset();
@@ -408,9 +439,36 @@ export const metrics = {
   },
 };
 
-/** The /metrics response. */
-export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
+/**
+ * The /metrics response: the Prometheus text format, or OpenMetrics (which
+ * alone carries the trace_id exemplars) when the scraper's Accept asks for it.
+ */
+export async function renderMetrics(accept?: string): Promise<{ contentType: string; body: string }> {
+  if (accept?.includes('application/openmetrics-text')) return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await openMetricsRegistry().metrics() };
   return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+/**
+ * A per-scrape OpenMetrics view of the registry. prom-client renames a
+ * counter in place (drops `_total`) when an OpenMetrics registry renders it,
+ * which would change the text format's names for good; each counter is
+ * registered here as a view that reports the bare name instead.
+ */
+function openMetricsRegistry(): Registry<OpenMetricsContentType> {
+  const om = new Registry<OpenMetricsContentType>();
+  om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const metric of registry.getMetricsAsArray() as unknown as Metric[]) {
+    const m = metric as unknown as { name: string; type: string; get(): Promise<{ name: string }> };
+    if (m.type !== 'counter') { om.registerMetric(metric); continue; }
+    const bare = m.name.replace(/_total$/, '');
+    om.registerMetric({ name: bare, type: 'counter', get: async () => ({ ...(await m.get()), name: bare }) } as unknown as Metric);
+  }
+  return om;
+}
+
+/** prom-client types exemplar labels as the metric's own label names; trace_id is not one. */
+function exemplarOf(traceId: string): Record<string, string> {
+  return { trace_id: traceId } as Record<string, string>;
 }
 
 /** Zeroes every metric (tests; also drops label sets that no longer exist). */

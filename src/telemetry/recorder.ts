@@ -26,8 +26,8 @@ export function createRecorder(sinks: RecorderSinks): Recorder {
       metrics.circuitState(target.slice(0, slash), sinks.upstreamNameOf(target) ?? target.slice(slash + 1), open);
     },
     rateLimited: (key, limit) => metrics.rateLimited(key, limit),
-    finished: (line: UsageLine) => {
-      metrics.requestFinished(line, sinks.keyLabel());
+    finished: (line: UsageLine, traceId?: string) => {
+      metrics.requestFinished(line, sinks.keyLabel(), traceId);
       sinks.today.add(line);
       sinks.usageLog()?.write(line);
     },

@@ -39,6 +39,7 @@ describe('config compile', () => {
         upstream: { maxReplyBytes: 64 * 1024 * 1024, maxEventBytes: 16 * 1024 * 1024 },
         limits: { store: 'memory', onRedisError: 'allow' },
         overload: { maxInFlight: 2000, maxEventLoopDelayMs: 200 },
+        tracing: { captureContent: false, sampleRatio: 1 },
         shutdown: { drainMs: 30000 },
         log: { level: 'info', requests: false },
       });
@@ -90,6 +91,7 @@ describe('config compile', () => {
         upstream: { maxReplyBytes: 32 * 1024 * 1024, maxEventBytes: 4 * 1024 * 1024 },
         limits: { store: 'redis', redisUrl: 'redis://r:6379', onRedisError: 'deny' },
         overload: { maxInFlight: 500, maxEventLoopDelayMs: 150 },
+        tracing: { captureContent: false, sampleRatio: 1 },
         shutdown: { drainMs: 5000 },
         log: { level: 'warn', requests: true },
       });

@@ -128,6 +128,22 @@ describe('compose demo stack', () => {
     expect(existsSync(join(dashboardsMount[0], home!.slice(dashboardsMount[1].length + 1))), `${home} exists in grafana/dashboards`).to.equal(true);
   });
 
+  it('sends the gateway\'s traces to a trace backend Grafana reads, and keeps exemplars (spec 7.3)', () => {
+    const env = compose.services.switchyard!.environment ?? {};
+    const endpoint = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT!);
+    expect(Object.keys(compose.services)).to.include(endpoint.hostname);
+    expect(endpoint.port).to.equal('4318'); // OTLP/HTTP, the only transport the gateway speaks
+    expect(compose.services.prometheus!.command).to.include('--enable-feature=exemplar-storage');
+    const mount = bindMounts(compose.services.grafana!).find(([, t]) => t.startsWith('/etc/grafana/provisioning/datasources/') && !t.endsWith('prometheus.yaml'));
+    expect(mount, 'a trace datasource is provisioned').to.not.equal(undefined);
+    const traces = (parse(readFileSync(mount![0], 'utf8')) as { datasources: Array<{ uid: string; type: string; url: string }> }).datasources[0]!;
+    expect(new URL(traces.url).hostname).to.equal(endpoint.hostname);
+    const prometheus = parse(readFileSync(join(root, 'grafana', 'provisioning', 'datasources', 'prometheus.yaml'), 'utf8')) as {
+      datasources: Array<{ jsonData: { exemplarTraceIdDestinations: Array<{ name: string; datasourceUid: string }> } }>;
+    };
+    expect(prometheus.datasources[0]!.jsonData.exemplarTraceIdDestinations).to.deep.include({ name: 'trace_id', datasourceUid: traces.uid });
+  });
+
   describe('load.sh', () => {
     const script = join(composeDir, 'load.sh');
 

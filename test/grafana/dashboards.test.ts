@@ -13,8 +13,12 @@ const grafana = path.join(root, 'grafana');
 const dashboardFiles = readdirSync(path.join(grafana, 'dashboards')).filter((f) => f.endsWith('.json'));
 const rulesFile = path.join(grafana, 'alerts', 'switchyard-rules.yaml');
 
-/** Labels Prometheus adds to every scraped series. */
-const targetLabels = ['job', 'instance'];
+/**
+ * Labels Prometheus adds to every scraped series; `namespace` where the
+ * scrape config adds it (Kubernetes service discovery relabeling), absent
+ * elsewhere, where the dashboards' `namespace=~".*"` still matches.
+ */
+const targetLabels = ['job', 'instance', 'namespace'];
 /** Values a label may take where the contract fixes them. */
 const enums: Record<string, string[]> = {
   outcome: ['ok', 'http_4xx', 'http_5xx', 'timeout', 'network', 'keyword'],
@@ -174,6 +178,17 @@ describe('grafana dashboards', () => {
           expect(m, `variable ${v.name}: ${query}`).to.not.equal(null);
           expect(labelsOf(m![1]!), `variable ${v.name}`).to.include(m![2]!);
         }
+      });
+
+      it('uses every template variable in some panel expression (a variable nothing reads is a dead control)', () => {
+        const text = dashboardExpressions(dashboard).map((e) => e.expr).join('\n');
+        for (const v of dashboard.templating.list.filter((t) => t.type === 'query')) {
+          expect(text, `variable ${v.name}`).to.include(`$${v.name}`);
+        }
+      });
+
+      it('offers instance, namespace, provider, group (model) and key variables', () => {
+        expect(dashboard.templating.list.map((t) => t.name)).to.include.members(['instance', 'namespace', 'provider', 'model', 'key']);
       });
 
       it('has unique panel ids and a grid without overlaps', () => {

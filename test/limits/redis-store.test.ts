@@ -94,6 +94,16 @@ describe('limits on Redis shared by replicas', function () {
     expect(refused(await b.admit(key, T + 3)).limit).to.equal('budget');
   });
 
+  it('tells every replica the shared spend (switchyard_budget_remaining_usd), seeded by recovery before any admission', async () => {
+    const key = clientKey('team', { budgetUsd: 5, budgetPeriod: 'day' });
+    const a = await replica({ recoveredSpend: { asOf: T, byKey: new Map([['team', { day: 0.25, week: 0.25, month: 0.25 }]]) } });
+    const b = await replica();
+    expect(await a.spentUsd(key, T)).to.equal(0.25); // nothing in Redis yet: the recovered seed
+    expect(await b.spentUsd(clientKey('none', {}), T)).to.equal(undefined); // no budget, no series
+    await admitted(await a.admit(key, T)).finish({ tokens: 0, costUsd: 0.5 }, T);
+    expect(await b.spentUsd(key, T + 1)).to.be.closeTo(0.75, 1e-9);
+  });
+
   it('shares concurrency slots between two replicas', async () => {
     const [a, b] = [await replica(), await replica()];
     const key = clientKey('team', { concurrency: 2 });

@@ -29,7 +29,7 @@ export interface TestGateway {
  * the temp dir is added unless given. `settings` adds lines to that file
  * (indented YAML under `settings:`, e.g. "  upstream: { max_reply_bytes: 1mb }").
  */
-export async function startTestGateway(files: Record<string, string>, options: { watch?: boolean; debounceMs?: number; settings?: string; clock?: () => number } = {}): Promise<TestGateway> {
+export async function startTestGateway(files: Record<string, string>, options: { watch?: boolean; debounceMs?: number; settings?: string; clock?: () => number; otelEnv?: Record<string, string> } = {}): Promise<TestGateway> {
   const root = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
   const dir = join(root, 'gateway.d');
   const usageDir = join(root, 'usage');
@@ -42,7 +42,7 @@ export async function startTestGateway(files: Record<string, string>, options: {
     await write('00-settings.yaml', `settings:\n  usage: { dir: ${JSON.stringify(usageDir)}, flush_ms: 50 }\n  shutdown: { drain_ms: 2000 }\n  log: { level: error }\n${options.settings ?? ''}`);
   }
   for (const [path, content] of Object.entries(files)) await write(path, content);
-  const gateway = await startGateway({ configDir: dir, host: '127.0.0.1', port: 0, watch: options.watch ?? false, watchDebounceMs: options.debounceMs ?? 50, clock: options.clock });
+  const gateway = await startGateway({ configDir: dir, host: '127.0.0.1', port: 0, watch: options.watch ?? false, watchDebounceMs: options.debounceMs ?? 50, clock: options.clock, otelEnv: options.otelEnv ?? {} });
   return {
     gateway, url: gateway.url, dir, usageDir, write,
     close: async () => { await gateway.shutdown(); await rm(root, { recursive: true, force: true }); },

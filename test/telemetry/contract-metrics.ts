@@ -43,6 +43,8 @@ export const contractMetrics: Record<string, ContractMetric> = {
   switchyard_config_stale: { type: 'gauge', labels: [], keyLabel: false },
   // 7.4 Overload
   switchyard_shed_total: { type: 'counter', labels: ['route', 'reason'], keyLabel: false },
+  // 7.3 Budget headroom: always by key (bounded by the keys with a budget_usd), whatever key_label says.
+  switchyard_budget_remaining_usd: { type: 'gauge', labels: ['key'], keyLabel: false },
 };
 
 /**
