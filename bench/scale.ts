@@ -58,6 +58,32 @@ async function serve(configDir: string): Promise<{ url: string; pid: number; rea
   };
 }
 
+/** A separate process probing /healthz every 100 ms; on SIGTERM it prints the latencies (ms) as JSON. */
+function proberScript(url: string): string {
+  return `
+    import { request } from 'node:http';
+    const times = [];
+    let stop = false;
+    process.on('SIGTERM', () => { stop = true; });
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    const once = () => new Promise((resolve) => {
+      const started = performance.now();
+      const req = request(${JSON.stringify(url)} + '/healthz', { agent, timeout: 60000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(performance.now() - started));
+      });
+      req.on('error', () => resolve(60000));
+      req.on('timeout', () => { req.destroy(); resolve(60000); });
+      req.end();
+    });
+    while (!stop) {
+      times.push(await once());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.stdout.write(JSON.stringify(times));
+    process.exit(0);`;
+}
+
 async function shedding(streams: number, seconds: number): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'scale-shed-'));
   const gw = await serve(config(join(work, 'gateway.d'), join(work, 'usage')));
@@ -83,21 +109,16 @@ async function shedding(streams: number, seconds: number): Promise<void> {
   const cpuBefore = cpuSeconds(gw.pid);
   const t0 = performance.now();
   const clients = Array.from({ length: streams }, async () => { while (!stop) await one(); });
-  const probe = (async () => {
-    const probeAgent = new Agent({ connections: 1 });
-    while (!stop) {
-      const started = performance.now();
-      try {
-        const res = await request(`${gw.url}/healthz`, { dispatcher: probeAgent, headersTimeout: 60_000 });
-        await res.body.text();
-        healthz.push(performance.now() - started);
-      } catch { healthz.push(60_000); }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await probeAgent.close();
-  })();
+  // The prober is its own process: in this one, 3,000 client streams keep the
+  // event loop busy enough to delay a probe by seconds, which would measure the
+  // load client, not the gateway.
+  const prober = spawn(node, ['--input-type=module', '-e', proberScript(gw.url)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let proberOut = '';
+  prober.stdout!.on('data', (d: Buffer) => { proberOut += d.toString(); });
+  const probe = once(prober, 'exit').then(() => { healthz.push(...(JSON.parse(proberOut || '[]') as number[])); });
   await new Promise((r) => setTimeout(r, seconds * 1000));
   stop = true;
+  prober.kill('SIGTERM');
   await Promise.all([...clients, probe]);
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(gw.pid) - cpuBefore;
