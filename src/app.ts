@@ -9,7 +9,7 @@ import type { ReloadOutcome } from './config/source-follower.ts';
 import type { Snapshot } from './config/snapshot.ts';
 import type { ConfigStore } from './config/store.ts';
 import { authenticate, presentedToken } from './http/auth.ts';
-import { BodyError, parseJsonObject, readBody } from './http/body.ts';
+import { BodyError, RequestBody, parseJsonObject, readBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { verifyWebhook } from './http/git-webhook.ts';
 import { gatewayError, type ErrorEncoder } from './http/errors.ts';
@@ -261,8 +261,12 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
   const bodyOf = (ex: Exchange, req: IncomingMessage) => readBody(req, ex.snapshot.settings.bodyLimitBytes, ex.snapshot.settings.timeouts.requestBodyMs);
   const modelRoute = (route: InboundRoute): Handler<IncomingMessage, ServerResponse> => async (ex, req, res, signal) => {
     const raw = await bodyOf(ex, req);
+    // Where the route's pass-through reads its facts from a scan, the body is scanned, not parsed.
+    if (route.passThrough?.scannedFacts && !route.adaptRequest && !route.codec?.forRequest) {
+      return handleModelRequest(runtime, ex, route, res, RequestBody.scanned(raw), signal, req.headers);
+    }
     const parsed = parseJsonObject(raw);
-    if (!route.adaptRequest) return handleModelRequest(runtime, ex, routeForRequest(route, parsed), res, raw, parsed, signal, req.headers);
+    if (!route.adaptRequest) return handleModelRequest(runtime, ex, routeForRequest(route, parsed), res, RequestBody.parsed(raw, parsed), signal, req.headers);
     let body: Record<string, unknown>;
     try {
       body = route.adaptRequest(parsed);
@@ -270,7 +274,7 @@ function buildApp(deps: AppDeps): { app: express.Express; fastRoutes: Map<string
       if (err instanceof FormatError) throw new BodyError(err.status, err.message);
       throw err;
     }
-    await handleModelRequest(runtime, ex, routeForRequest(route, body), res, Buffer.from(JSON.stringify(body)), body, signal, req.headers);
+    await handleModelRequest(runtime, ex, routeForRequest(route, body), res, RequestBody.parsed(Buffer.from(JSON.stringify(body)), body), signal, req.headers);
   };
 
   const register = (path: string, route: InboundRoute) => {

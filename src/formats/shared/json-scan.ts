@@ -23,8 +23,8 @@ export interface MemberSpan {
 export interface JsonObjectScan {
   /** The last occurrence of each top-level name, as JSON.parse keeps the last. */
   members: Map<string, MemberSpan>;
-  /** Names that occur more than once at the top level. */
-  duplicates: Set<string> | undefined;
+  /** Names that occur more than once at the top level, with their earlier spans in order. */
+  duplicates: Map<string, MemberSpan[]> | undefined;
 }
 
 const QUOTE = 0x22;
@@ -189,7 +189,7 @@ function nameOf(b: Buffer, start: number, end: number, escaped: boolean): string
  */
 export function scanJsonObject(b: Buffer): JsonObjectScan | undefined {
   const members = new Map<string, MemberSpan>();
-  let duplicates: Set<string> | undefined;
+  let duplicates: Map<string, MemberSpan[]> | undefined;
   let i = skipSpace(b, 0);
   if (b[i] !== 0x7b) return undefined;
   i = skipSpace(b, i + 1);
@@ -206,7 +206,13 @@ export function scanJsonObject(b: Buffer): JsonObjectScan | undefined {
     const start = i;
     const end = scanValue(b, i);
     if (end < 0) return undefined;
-    if (members.has(name)) (duplicates ??= new Set()).add(name);
+    const earlier = members.get(name);
+    if (earlier) {
+      duplicates ??= new Map();
+      const list = duplicates.get(name);
+      if (list) list.push(earlier);
+      else duplicates.set(name, [earlier]);
+    }
     members.set(name, { start, end, kind: b[start]! });
     i = skipSpace(b, end);
     if (b[i] === 0x2c) { i = skipSpace(b, i + 1); continue; }
@@ -223,4 +229,14 @@ export function memberValue(b: Buffer, scan: JsonObjectScan, name: string): unkn
   if (span.kind === 0x66) return false;
   if (span.kind === 0x6e) return null;
   return JSON.parse(b.toString('utf8', span.start, span.end));
+}
+
+/** A member's value when it is a string, else undefined (as a field read on the parsed body would give). */
+export function stringMember(b: Buffer, scan: JsonObjectScan, name: string): string | undefined {
+  const span = scan.members.get(name);
+  if (!span || span.kind !== QUOTE) return undefined;
+  // Without an escape the text between the quotes is the string itself.
+  const backslash = b.indexOf(BACKSLASH, span.start);
+  if (backslash < 0 || backslash >= span.end) return b.toString('utf8', span.start + 1, span.end - 1);
+  return JSON.parse(b.toString('utf8', span.start, span.end)) as string;
 }

@@ -65,7 +65,8 @@ describe('json-scan: a validating scan of a request body’s top-level members',
 
   it('records duplicates so callers can decline the fast path', () => {
     const scan = scanJsonObject(b('{"model":"a","model":"b"}'))!;
-    expect([...scan.duplicates!]).to.deep.equal(['model']);
+    expect([...scan.duplicates!.keys()]).to.deep.equal(['model']);
+    expect(scan.duplicates!.get('model')!.map((s) => s.start)).to.deep.equal([9]);
     expect(memberValue(b('{"model":"a","model":"b"}'), scan, 'model')).to.equal('b');
   });
 
