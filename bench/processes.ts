@@ -115,6 +115,10 @@ export interface GatewayStart {
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   logFile?: string;
+  /** A checkout (or a copy of its dist/ with node_modules beside it) to run instead of this one. */
+  root?: string;
+  /** The Service's name in reports. */
+  name?: string;
 }
 
 /**
@@ -122,8 +126,8 @@ export interface GatewayStart {
  * Returns a reason string instead when the gateway is not built or does not come up.
  */
 export async function startGateway(options: GatewayStart): Promise<Service | string> {
-  const cli = join(root, 'dist', 'cli.js');
-  if (!existsSync(cli)) return 'dist/cli.js is missing (run `make build`)';
+  const cli = join(options.root ?? root, 'dist', 'cli.js');
+  if (!existsSync(cli)) return `${cli} is missing (run \`make build\`)`;
   const port = await freePort();
   const command = [...pin(options.core), node, ...(options.nodeArgs ?? []), cli, 'serve', '--config', options.configDir, '--host', '127.0.0.1', '--port', String(port)];
   const { child, stderrTail } = launch(command, { ...process.env, NODE_ENV: 'production', ...options.env }, options.configDir, options.logFile);
@@ -136,7 +140,7 @@ export async function startGateway(options: GatewayStart): Promise<Service | str
     try {
       const res = await fetch(`${url}/readyz`);
       await res.arrayBuffer();
-      if (res.status === 200) return { name: 'gateway', child, pid: child.pid!, port, url, stderrTail };
+      if (res.status === 200) return { name: options.name ?? 'gateway', child, pid: child.pid!, port, url, stderrTail };
     } catch {
       // not listening yet
     }

@@ -8,10 +8,14 @@
 // (bench/load-client.ts: autocannon for plain requests, an SSE-parsing undici
 // client for streams). The proxies are pinned to core 1, load and upstream to core 0.
 //
-//   node bench/run.ts [--quick] [--seconds N] [--only id,id] [--out DIR] [--profile] [--tracing]
+//   node bench/run.ts [--quick] [--seconds N] [--only id,id] [--out DIR] [--profile] [--tracing] [--baseline DIR]
 // --tracing: the gateway exports every request's spans (OTLP/HTTP protobuf,
 // sampled 100%) to a sink in this process that reads and drops them; results
 // go to DIR/{latest,quick}-tracing.{json,md}, beside the untraced figures.
+// --baseline DIR adds a fourth target, `baseline`: the gateway built in DIR (a
+// checkout, or a copy of its dist/ and package.json with node_modules beside
+// it), measured in the same run as this one, so a change is judged before and
+// after under the same machine load.
 // Prints a Markdown table and writes DIR/latest.json and DIR/latest.md
 // (--quick: DIR/quick.json and DIR/quick.md, so a quick check never overwrites
 // the figures of a full run). Exits 1 when the harness itself fails (a target
@@ -32,8 +36,10 @@ import {
   startGateway, startScript, stopAll, writeConfig, type Service,
 } from './processes.ts';
 
-type TargetName = 'direct' | 'floor' | 'gateway';
-const targetNames: TargetName[] = ['direct', 'floor', 'gateway'];
+type TargetName = 'direct' | 'floor' | 'gateway' | 'baseline';
+let targetNames: TargetName[] = ['direct', 'floor', 'gateway'];
+/** A baseline gateway is sent exactly what the gateway is sent. */
+const asSent = (t: TargetName): Exclude<TargetName, 'baseline'> => (t === 'baseline' ? 'gateway' : t);
 
 interface Scenario {
   id: string;
@@ -42,7 +48,7 @@ interface Scenario {
   mode: 'plain' | 'stream';
   /** The gateway target may be missing this route (reported as skipped, not a failure). */
   gatewayOptional?: boolean;
-  request: (target: TargetName) => { path: string; body: string; headers: Record<string, string>; expect: string };
+  request: (target: Exclude<TargetName, 'baseline'>) => { path: string; body: string; headers: Record<string, string>; expect: string };
 }
 
 interface TargetResult extends LoadResult {
@@ -62,7 +68,11 @@ interface ScenarioResult {
   added?: Percentiles;
   floorAdded?: Percentiles;
   ttftAdded?: Percentiles;
+  floorTtftAdded?: Percentiles;
   shareOfFloor?: number;
+  baselineAdded?: Percentiles;
+  baselineTtftAdded?: Percentiles;
+  baselineShareOfFloor?: number;
 }
 
 const upstreamToken = 'sk-fake-upstream-bench';
@@ -74,11 +84,11 @@ const tools = [{
   schema: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city'] },
 }];
 
-function headersFor(target: TargetName, extra: Record<string, string> = {}): Record<string, string> {
+function headersFor(target: Exclude<TargetName, 'baseline'>, extra: Record<string, string> = {}): Record<string, string> {
   return { 'content-type': 'application/json', authorization: `Bearer ${target === 'gateway' ? gatewayToken : upstreamToken}`, ...extra };
 }
 
-const chatModel = (target: TargetName) => (target === 'gateway' ? 'bench' : 'fake-chat');
+const chatModel = (target: Exclude<TargetName, 'baseline'>) => (target === 'gateway' ? 'bench' : 'fake-chat');
 const messages = [
   { role: 'system', content: 'You are a helpful assistant.' },
   { role: 'user', content: 'Say hello in five words.' },
@@ -231,20 +241,31 @@ const signed = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 
 
 interface Goal { goal: string; measured: string; met: boolean | undefined }
 
-function goals(results: ScenarioResult[], rss: Partial<Record<TargetName, number>>): Goal[] {
+/** Issue 17's targets, each against the floor measured in the same run (for `target`: gateway or baseline). */
+function goals(results: ScenarioResult[], rss: Partial<Record<TargetName, number>>, target: 'gateway' | 'baseline' = 'gateway'): Goal[] {
   const find = (id: string) => results.find((r) => r.id === id);
   const c64 = find('chat-c64');
   const c1 = find('chat-c1');
   const s1 = find('stream-c1');
-  const cpu = c64?.targets.gateway?.cpuMicrosPerRequest;
-  const rssGap = rss.gateway !== undefined && rss.floor !== undefined ? (rss.gateway - rss.floor) / 1048576 : undefined;
+  const share = target === 'gateway' ? c64?.shareOfFloor : c64?.baselineShareOfFloor;
+  const cpu = c64?.targets[target]?.cpuMicrosPerRequest;
+  const floorCpu = c64?.targets.floor?.cpuMicrosPerRequest;
+  const cpuRatio = cpu !== undefined && floorCpu ? cpu / floorCpu : undefined;
+  const overFloor = (r: ScenarioResult | undefined, key: 'latency' | 'ttft') => {
+    const mine = r?.targets[target]?.[key]?.p50;
+    const floor = r?.targets.floor?.[key]?.p50;
+    return mine !== undefined && floor !== undefined ? mine - floor : undefined;
+  };
+  const c1Over = overFloor(c1, 'latency');
+  const ttftOver = overFloor(s1, 'ttft');
+  const rssGap = rss[target] !== undefined && rss.floor !== undefined ? (rss[target]! - rss.floor) / 1048576 : undefined;
   const check = (value: number | undefined, ok: (v: number) => boolean) => (value === undefined || Number.isNaN(value) ? undefined : ok(value));
   return [
-    { goal: 'non-streaming throughput at concurrency 64 ≥ 50% of the floor', measured: c64?.shareOfFloor === undefined ? '–' : `${(c64.shareOfFloor * 100).toFixed(0)}%`, met: check(c64?.shareOfFloor, (v) => v >= 0.5) },
-    { goal: 'added p50 latency at concurrency 1 < 0.2 ms (non-streaming)', measured: c1?.added ? `${signed(c1.added.p50)} ms` : '–', met: check(c1?.added?.p50, (v) => v < 0.2) },
-    { goal: 'added p50 time to first token at concurrency 1 < 1 ms (streaming)', measured: s1?.ttftAdded ? `${signed(s1.ttftAdded.p50)} ms` : '–', met: check(s1?.ttftAdded?.p50, (v) => v < 1) },
-    { goal: 'gateway CPU per request < 150 µs (chat, concurrency 64)', measured: cpu === undefined ? '–' : `${cpu.toFixed(0)} µs`, met: check(cpu, (v) => v < 150) },
-    { goal: 'peak RSS within 50 MB of the floor', measured: rssGap === undefined ? '–' : `${signed(rssGap)} MB`, met: check(rssGap, (v) => v < 50) },
+    { goal: 'throughput at concurrency 64 ≥ 60% of the floor', measured: share === undefined ? '–' : `${(share * 100).toFixed(0)}%`, met: check(share, (v) => v >= 0.6) },
+    { goal: 'CPU per request ≤ 2× the floor (chat, concurrency 64)', measured: cpuRatio === undefined ? '–' : `${cpuRatio.toFixed(2)}× (${cpu!.toFixed(0)} vs ${floorCpu!.toFixed(0)} µs)`, met: check(cpuRatio, (v) => v <= 2) },
+    { goal: 'p50 latency added over the floor ≤ 0.15 ms (chat, concurrency 1)', measured: c1Over === undefined ? '–' : `${signed(c1Over)} ms`, met: check(c1Over, (v) => v <= 0.15) },
+    { goal: 'p50 TTFT added over the floor ≤ 0.5 ms (stream, concurrency 1)', measured: ttftOver === undefined ? '–' : `${signed(ttftOver)} ms`, met: check(ttftOver, (v) => v <= 0.5) },
+    { goal: 'peak RSS within 50 MB of the floor', measured: rssGap === undefined ? '–' : `${signed(rssGap)} MB`, met: check(rssGap, (v) => v <= 50) },
   ];
 }
 
@@ -261,18 +282,26 @@ function markdown(meta: Record<string, string>, results: ScenarioResult[], rss: 
         lines.push(`| ${r.id} | ${t} | skipped: ${(r.skipped[t] ?? 'not run').replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 120)} |||||||||||`);
         continue;
       }
-      const added = t === 'gateway' ? r.added : t === 'floor' ? r.floorAdded : undefined;
-      const share = t === 'gateway' && r.shareOfFloor !== undefined ? `${(r.shareOfFloor * 100).toFixed(0)}%` : t === 'floor' ? '100%' : '';
-      const ttftAdded = t === 'gateway' && r.ttftAdded ? `${signed(r.ttftAdded.p50)} / ${signed(r.ttftAdded.p99)}` : '';
+      const added = t === 'gateway' ? r.added : t === 'baseline' ? r.baselineAdded : t === 'floor' ? r.floorAdded : undefined;
+      const shareOf = t === 'gateway' ? r.shareOfFloor : t === 'baseline' ? r.baselineShareOfFloor : undefined;
+      const share = shareOf !== undefined ? `${(shareOf * 100).toFixed(0)}%` : t === 'floor' ? '100%' : '';
+      const ttft = t === 'gateway' ? r.ttftAdded : t === 'baseline' ? r.baselineTtftAdded : t === 'floor' ? r.floorTtftAdded : undefined;
+      const ttftAdded = ttft ? `${signed(ttft.p50)} / ${signed(ttft.p99)}` : '';
       lines.push(`| ${r.id} | ${t} | ${res.rps.toFixed(0)} | ${ms(res.latency.p50)} | ${ms(res.latency.p90)} | ${ms(res.latency.p99)} | ` +
         `${added ? `${signed(added.p50)} / ${signed(added.p90)} / ${signed(added.p99)}` : ''} | ${share} | ${res.ttft ? ms(res.ttft.p50) : ''} | ${ttftAdded} | ` +
         `${res.cpuMicrosPerRequest === undefined ? '' : res.cpuMicrosPerRequest.toFixed(0)} | ${res.cpuShare === undefined ? '' : `${(res.cpuShare * 100).toFixed(0)}%`} | ${res.errors} |`);
     }
   }
   lines.push('');
-  lines.push(`Peak RSS (VmHWM): floor ${rss.floor === undefined ? '–' : (rss.floor / 1048576).toFixed(1) + ' MB'}, gateway ${rss.gateway === undefined ? '–' : (rss.gateway / 1048576).toFixed(1) + ' MB'}.`, '');
-  lines.push('| goal (issue 8) | measured | met |', '| --- | ---: | :---: |');
-  for (const g of goalList) lines.push(`| ${g.goal} | ${g.measured} | ${g.met === undefined ? '–' : g.met ? 'yes' : 'no'} |`);
+  const mb = (v: number | undefined) => (v === undefined ? '–' : (v / 1048576).toFixed(1) + ' MB');
+  lines.push(`Peak RSS (VmHWM): floor ${mb(rss.floor)}, gateway ${mb(rss.gateway)}${rss.baseline === undefined ? '' : `, baseline ${mb(rss.baseline)}`}.`, '');
+  const baselineGoals = rss.baseline !== undefined || results.some((r) => r.targets.baseline) ? goals(results, rss, 'baseline') : undefined;
+  lines.push(`| goal (issue 17) | measured | met |${baselineGoals ? ' baseline | met |' : ''}`, `| --- | ---: | :---: |${baselineGoals ? ' ---: | :---: |' : ''}`);
+  const yes = (g: Goal) => (g.met === undefined ? '–' : g.met ? 'yes' : 'no');
+  goalList.forEach((g, i) => {
+    const b = baselineGoals?.[i];
+    lines.push(`| ${g.goal} | ${g.measured} | ${yes(g)} |${b ? ` ${b.measured} | ${yes(b)} |` : ''}`);
+  });
   lines.push('');
   lines.push('"added" is the target minus direct at the same percentile; "core used" is the proxy\'s CPU time over the measured seconds (near 100% means the proxy was the bottleneck).');
   return lines.join('\n') + '\n';
@@ -287,6 +316,7 @@ async function main(): Promise<number> {
       out: { type: 'string', default: join(root, 'bench', 'results') },
       profile: { type: 'boolean', default: false },
       tracing: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
   });
   // An OTLP/HTTP receiver that answers success and keeps nothing: the gateway's export cost, not a collector's.
@@ -322,6 +352,12 @@ async function main(): Promise<number> {
     const services: Partial<Record<TargetName, Service>> = { direct: upstream, floor };
     if (typeof gateway === 'string') failures.push(`gateway: ${gateway}`);
     else services.gateway = gateway;
+    if (values.baseline) {
+      targetNames = ['direct', 'floor', 'baseline', 'gateway'];
+      const baseline = await startGateway({ configDir, core: 1, root: values.baseline, name: 'baseline', env: { BENCH_UPSTREAM_KEY: upstreamToken }, logFile: join(values.out!, 'baseline.log') });
+      if (typeof baseline === 'string') failures.push(`baseline: ${baseline}`);
+      else services.baseline = baseline;
+    }
 
     process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run, ${seconds} s per target after ${warmupSeconds} s warm-up; ${pinningNote()}\n`);
     for (const scenario of chosen) {
@@ -329,11 +365,11 @@ async function main(): Promise<number> {
       for (const target of targetNames) {
         const service = services[target];
         if (!service) { result.skipped[target] = typeof gateway === 'string' ? gateway : 'not started'; continue; }
-        const req = scenario.request(target);
+        const req = scenario.request(asSent(target));
         const problem = await probe(service.url, req);
         if (problem) {
           result.skipped[target] = problem;
-          if (!(target === 'gateway' && scenario.gatewayOptional)) failures.push(`${scenario.id}/${target}: ${problem}`);
+          if (!(asSent(target) === 'gateway' && scenario.gatewayOptional)) failures.push(`${scenario.id}/${target}: ${problem}`);
           continue;
         }
         const bodyFile = join(work, `${scenario.id}-${target}.body`);
@@ -347,15 +383,20 @@ async function main(): Promise<number> {
         process.stderr.write(`  ${scenario.id.padEnd(15)} ${target.padEnd(8)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${ms(measured.latency.p50)} ms` +
           `${measured.ttft ? `  ttft p50 ${ms(measured.ttft.p50)} ms` : ''}${measured.errors ? `  errors ${measured.errors}` : ''}\n`);
       }
-      const { direct, floor: floorResult, gateway: gatewayResult } = result.targets;
+      const { direct, floor: floorResult, gateway: gatewayResult, baseline: baselineResult } = result.targets;
       if (direct && gatewayResult) result.added = minus(gatewayResult.latency, direct.latency);
       if (direct && floorResult) result.floorAdded = minus(floorResult.latency, direct.latency);
       if (direct?.ttft && gatewayResult?.ttft) result.ttftAdded = minus(gatewayResult.ttft, direct.ttft);
+      if (direct?.ttft && floorResult?.ttft) result.floorTtftAdded = minus(floorResult.ttft, direct.ttft);
       if (floorResult && gatewayResult) result.shareOfFloor = gatewayResult.rps / floorResult.rps;
+      if (direct && baselineResult) result.baselineAdded = minus(baselineResult.latency, direct.latency);
+      if (direct?.ttft && baselineResult?.ttft) result.baselineTtftAdded = minus(baselineResult.ttft, direct.ttft);
+      if (floorResult && baselineResult) result.baselineShareOfFloor = baselineResult.rps / floorResult.rps;
       results.push(result);
     }
     rss.floor = memoryBytes(floor.pid, 'VmHWM');
     if (services.gateway) rss.gateway = memoryBytes(services.gateway.pid, 'VmHWM');
+    if (services.baseline) rss.baseline = memoryBytes(services.baseline.pid, 'VmHWM');
   } catch (err) {
     failures.push(err instanceof Error ? err.message : String(err));
   } finally {

@@ -3,6 +3,7 @@
 // are small objects made per request that own their stream state.
 
 import type { ChatRequest, ChatResponse, GatewayError, StreamEvent, TokenUsage } from './ir.ts';
+import type { JsonObjectScan } from './shared/json-scan.ts';
 
 /** The wire protocols the gateway speaks. */
 export type Protocol = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'ollama-chat' | 'ollama-generate';
@@ -48,6 +49,14 @@ export interface RequestFacts {
 export interface PassThroughCodec {
   /** The caller's body addressed to `upstreamModel`; on a stream, asking for usage where the protocol must be asked. */
   rewriteRequest(raw: Buffer, body: Record<string, unknown>, upstreamModel: string, facts: RequestFacts): Buffer;
+  /**
+   * The request facts from a scan of the body (shared/json-scan.ts), so a
+   * pass-through request is never parsed whole. Absent: the protocol reads
+   * its facts from the parsed body only.
+   */
+  scannedFacts?(raw: Buffer, scan: JsonObjectScan): RequestFacts;
+  /** rewriteRequest from a scan; undefined when unsure (then rewriteRequest, on the parsed body, decides). */
+  rewriteScanned?(raw: Buffer, scan: JsonObjectScan, upstreamModel: string, facts: RequestFacts): Buffer | undefined;
   /** Usage in a reply body (JSON text or parsed). */
   replyUsage: UsageExtractor;
   /** A fresh scanner for one streamed reply to a caller whose request said `facts`. */

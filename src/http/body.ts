@@ -2,6 +2,7 @@
 // parsers: pass-through needs the exact bytes the client sent.
 
 import type { IncomingMessage } from 'node:http';
+import { scanJsonObject, type JsonObjectScan } from '../formats/shared/json-scan.ts';
 
 export class BodyError extends Error {
   readonly status: number;
@@ -53,6 +54,43 @@ export function readBody(req: IncomingMessage, limitBytes: number, deadlineMs: n
     req.on('end', onEnd);
     req.on('error', onError);
   });
+}
+
+/**
+ * A model request's body: its bytes, and its parsed form made on first use.
+ * With `scan`, the bytes were scanned instead of parsed (pass-through needs a
+ * few top-level fields, not the object), which also proved them a valid JSON
+ * object: parsing later cannot fail. Without, the body was parsed at once.
+ */
+export class RequestBody {
+  readonly raw: Buffer;
+  readonly scan: JsonObjectScan | undefined;
+  private value: Record<string, unknown> | undefined;
+
+  private constructor(raw: Buffer, scan: JsonObjectScan | undefined, parsed: Record<string, unknown> | undefined) {
+    this.raw = raw;
+    this.scan = scan;
+    this.value = parsed;
+  }
+
+  /** Parsed now: a body that is not a JSON object throws the 400 BodyError here. */
+  static parsed(raw: Buffer, parsed?: Record<string, unknown>): RequestBody {
+    return new RequestBody(raw, undefined, parsed ?? parseJsonObject(raw));
+  }
+
+  /**
+   * Scanned now, parsed when something asks for the object. A body the scan
+   * refuses is parsed at once, so JSON.parse words its 400 exactly as before.
+   */
+  static scanned(raw: Buffer): RequestBody {
+    const scan = scanJsonObject(raw);
+    return scan ? new RequestBody(raw, scan, undefined) : RequestBody.parsed(raw);
+  }
+
+  get parsed(): Record<string, unknown> {
+    this.value ??= parseJsonObject(this.raw);
+    return this.value;
+  }
 }
 
 /** Parses a JSON object body; anything else is a 400 with a clear message. */

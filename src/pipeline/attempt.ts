@@ -11,6 +11,7 @@ import type { ChatRequest } from '../formats/ir.ts';
 import { upstreamCodecFor } from '../formats/registry.ts';
 import { fitToModel } from '../formats/shared/fit-to-model.ts';
 import { checkNesting } from '../formats/shared/json-reader.ts';
+import type { JsonObjectScan } from '../formats/shared/json-scan.ts';
 import { removeTopLevelField } from '../formats/shared/raw-json.ts';
 import { untranslatedFields } from '../formats/translated-fields.ts';
 import type { InboundRoute } from '../http/inbound-routes.ts';
@@ -29,7 +30,9 @@ const MAX_ERROR_BODY = 64 * 1024;
 /** The caller's request as every attempt reads it. */
 export interface CallerRequest {
   raw: Buffer;
-  body: Record<string, unknown>;
+  /** The parsed body; where `scan` is set, parsed on first read (pass-through may never read it). */
+  readonly body: Record<string, unknown>;
+  scan?: JsonObjectScan;
   facts: RequestFacts;
   clientHeaders: AnthropicClientHeaders | undefined;
   /** The IR, decoded by the first attempt that translates (once per request). */
@@ -76,7 +79,9 @@ export function planAttempt(route: InboundRoute, member: Member, caller: CallerR
   const side: CallerSide = { codec: route.codec, facts: caller.facts, model, adaptReply: route.adaptReply };
   if (route.passThrough && (route.protocol === protocol || route.protocol === 'openai-embeddings')) {
     const translator = new PassThroughTranslator(route.passThrough, upstream, side);
-    let body = route.passThrough.rewriteRequest(caller.raw, caller.body, member.model.upstreamName, caller.facts);
+    const upstreamName = member.model.upstreamName;
+    let body = (caller.scan && route.passThrough.rewriteScanned?.(caller.raw, caller.scan, upstreamName, caller.facts))
+      || route.passThrough.rewriteRequest(caller.raw, caller.body, upstreamName, caller.facts);
     if (member.provider.type !== 'anthropic' || route.protocol !== 'anthropic') return { body, translator, dropped: [] };
     // An Anthropic upstream also gets the caller's betas and version, less the
     // provider's drop_betas and the body fields only those betas allow.

@@ -9,6 +9,7 @@ import type { Member, Route } from '../config/snapshot.ts';
 import { FormatError } from '../formats/codec.ts';
 import type { GatewayError } from '../formats/ir.ts';
 import { gatewayError, type ErrorEncoder } from '../http/errors.ts';
+import type { RequestBody } from '../http/body.ts';
 import type { InboundRoute } from '../http/inbound-routes.ts';
 import { supports } from '../providers/endpoints.ts';
 import { log } from '../telemetry/logger.ts';
@@ -61,15 +62,16 @@ export function resolveRoute(ex: Exchange, encodeError: ErrorEncoder, res: Serve
 }
 
 /**
- * Serves one model request. `raw` is the body's bytes, `body` its parsed form.
- * Returns when the reply is complete (or the client went away).
+ * Serves one model request. `request` holds the body's bytes and, parsed on
+ * first use, its object. Returns when the reply is complete (or the client went away).
  */
 export async function handleModelRequest(
-  rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal,
+  rt: Runtime, ex: Exchange, route: InboundRoute, res: ServerResponse, request: RequestBody, signal: AbortSignal,
   requestHeaders: IncomingHttpHeaders,
 ): Promise<void> {
   const encodeError = route.encodeError;
-  const facts = route.requestFacts(body);
+  const scannedFacts = route.passThrough?.scannedFacts;
+  const facts = request.scan && scannedFacts ? scannedFacts(request.raw, request.scan) : route.requestFacts(request.parsed);
   const target = resolveRoute(ex, encodeError, res, facts.model);
   if (!target) return;
   const key = ex.key!;
@@ -84,7 +86,9 @@ export async function handleModelRequest(
     return sendError(res, ex, encodeError, gatewayError(429, admission.message, `rate_limit_${admission.limit}`), { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterS))), ...admission.headers });
   }
   try {
-    const caller: CallerRequest = { raw, body, facts, clientHeaders: route.clientHeaders?.(requestHeaders) };
+    const caller: CallerRequest = {
+      raw: request.raw, scan: request.scan, get body() { return request.parsed; }, facts, clientHeaders: route.clientHeaders?.(requestHeaders),
+    };
     await attemptAll(rt, { ex, route, res, policy: target.policy, caller, limitHeaders: admission.headers, signal }, target);
   } finally {
     const u = ex.usage;

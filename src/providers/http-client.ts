@@ -4,7 +4,7 @@
 
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { TimeoutPolicy } from '../config/snapshot.ts';
 import { ReplyTooLargeError, TransportError, type UpstreamReply } from './upstream-reply.ts';
 import type { UpstreamTarget } from './endpoints.ts';
@@ -86,6 +86,25 @@ async function readCapped(body: Readable, maxBytes: number, abort: () => void): 
   return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
 }
 
+/**
+ * A target URL as undici's dispatcher takes it, parsed once: undici's
+ * top-level request() parses the URL string on every call (WHATWG URL, a
+ * visible share of a pass-through's CPU). URLs come from the config (base URL,
+ * operation path, model name), so the cache is small; it is bounded anyway.
+ */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+const maxParsedUrls = 4096;
+function dispatchUrl(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: u.search ? `${u.pathname}${u.search}` : u.pathname };
+    if (parsedUrls.size >= maxParsedUrls) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
 export async function sendUpstream(
   target: UpstreamTarget,
   method: 'GET' | 'POST',
@@ -97,12 +116,14 @@ export async function sendUpstream(
   // aborts the upstream call); abort() destroys the body, which frees the socket.
   let res;
   try {
-    res = await request(target.url, {
+    const { origin, path } = dispatchUrl(target.url);
+    res = await agentFor(timeout.connectMs).request({
+      origin,
+      path,
       method,
       headers: target.headers,
       body,
       signal,
-      dispatcher: agentFor(timeout.connectMs),
       headersTimeout: timeout.firstByteMs,
       bodyTimeout: timeout.idleMs,
     });

@@ -3,6 +3,8 @@
 // added `stream_options` on streams). Re-serialising would reorder nothing but
 // could change number spellings, escapes and whitespace the client chose.
 
+import { scanJsonObject } from './json-scan.ts';
+
 /** Returns the index just past the JSON value starting at `i` (whitespace already skipped). */
 function skipValue(text: string, i: number): number {
   const c = text.charCodeAt(i);
@@ -127,6 +129,33 @@ function skipSpaceBytes(raw: Uint8Array, i: number): number {
 }
 
 /**
+ * The body with the model value at [start, end) replaced by `model`, and with
+ * `"stream_options":{"include_usage":true},` put first when `addStreamUsage`
+ * (the caller has no stream_options, and the object has at least its model).
+ */
+export function spliceModel(raw: Buffer, start: number, end: number, model: string, addStreamUsage: boolean): Buffer {
+  return spliceModelAt(raw, [{ start, end }], model, addStreamUsage);
+}
+
+/** spliceModel at several spans (a model key repeated at the top level), in body order. */
+export function spliceModelAt(raw: Buffer, spans: readonly { start: number; end: number }[], model: string, addStreamUsage: boolean): Buffer {
+  const value = Buffer.from(JSON.stringify(model));
+  const parts: Buffer[] = [];
+  let at = 0;
+  if (addStreamUsage) {
+    const open = skipSpaceBytes(raw, 0) + 1; // just past the top-level '{', which precedes the keys
+    parts.push(raw.subarray(0, open), STREAM_USAGE);
+    at = open;
+  }
+  for (const span of spans) {
+    parts.push(raw.subarray(at, span.start), value);
+    at = span.end;
+  }
+  parts.push(raw.subarray(at));
+  return Buffer.concat(parts);
+}
+
+/**
  * rewriteBody on the request's bytes, so a large body is not decoded and
  * re-encoded just to change its model. The fast path applies when the literal
  * key `"model"` occurs once in the body: then it is the top-level key (which
@@ -144,14 +173,18 @@ export function rewriteBodyBytes(raw: Buffer, model: string, addStreamUsage: boo
       if (raw[i] === 0x22 /* " */) {
         let end = i + 1;
         while (end < raw.length && raw[end] !== 0x22) end += raw[end] === 0x5c /* \ */ ? 2 : 1;
-        if (end < raw.length && JSON.parse(raw.toString('utf8', i, end + 1)) === parsed.model) {
-          const value = Buffer.from(JSON.stringify(model));
-          if (!addStreamUsage) return Buffer.concat([raw.subarray(0, i), value, raw.subarray(end + 1)]);
-          const open = skipSpaceBytes(raw, 0) + 1; // just past the top-level '{', which precedes the key
-          return Buffer.concat([raw.subarray(0, open), STREAM_USAGE, raw.subarray(open, i), value, raw.subarray(end + 1)]);
-        }
+        if (end < raw.length && JSON.parse(raw.toString('utf8', i, end + 1)) === parsed.model) return spliceModel(raw, i, end + 1, model, addStreamUsage);
       }
     }
+  }
+  // "model" more than once: maybe a repeated top-level key. JSON.parse (and so
+  // routing) took the last; an upstream's parser may take the first. Rewrite
+  // every top-level occurrence, so no parser there sees the caller's name.
+  if (at >= 0 && !simple && typeof parsed.model === 'string' && !(addStreamUsage && parsed.stream_options !== undefined)) {
+    const scan = scanJsonObject(raw);
+    const spans = scan?.duplicates?.get('model');
+    const last = scan?.members.get('model');
+    if (spans && last && [...spans, last].every((span) => span.kind === 0x22 /* " */)) return spliceModelAt(raw, [...spans, last], model, addStreamUsage);
   }
   return Buffer.from(rewriteBody(raw.toString('utf8'), model, addStreamUsage, parsed));
 }

@@ -43,4 +43,11 @@ describe('pass-through body rewrite', () => {
     const out = rewriteBodyBytes(Buffer.from(input), 'gpt-4o', false, JSON.parse(input));
     expect(out.toString()).to.equal(input.replace('"model":"pool"', '"model":"gpt-4o"'));
   });
+
+  it('rewrites every top-level occurrence of a repeated model key, and leaves a nested "model" alone', () => {
+    // JSON.parse (routing) keeps the last; an upstream parser may keep the first: neither may see the group name.
+    const input = '{"model":"pool","messages":[{"role":"user","content":"hi"}],"tools":[{"model":"keep-me"}],"model":"pool"}';
+    const out = rewriteBodyBytes(Buffer.from(input), 'gpt-4o', false, JSON.parse(input)).toString();
+    expect(out).to.equal('{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tools":[{"model":"keep-me"}],"model":"gpt-4o"}');
+  });
 });
