@@ -99,6 +99,15 @@ function scanLiteral(b: Uint8Array, i: number, word: string): number {
   return i + word.length;
 }
 
+/** Index just past the `"name":` of an object member starting at `i` (the quote), or -1. */
+function scanMemberName(b: Uint8Array, i: number, seen: { escaped: boolean }): number {
+  if (b[i] !== QUOTE) return -1;
+  i = scanString(b, i, seen);
+  if (i < 0) return -1;
+  i = skipSpace(b, i);
+  return b[i] === 0x3a /* : */ ? i + 1 : -1;
+}
+
 /** Index just past the scalar starting at `i` (string, number, literal), or -1. */
 function scanScalar(b: Uint8Array, i: number, seen: { escaped: boolean }): number {
   const c = b[i];
@@ -137,12 +146,8 @@ function scanValue(b: Uint8Array, i: number): number {
           if (stack.length === 0) return i;
         } else if (isObject) {
           // The first key of an object.
-          if (b[i] !== QUOTE) return -1;
-          i = scanString(b, i, seen);
+          i = scanMemberName(b, i, seen);
           if (i < 0) return -1;
-          i = skipSpace(b, i);
-          if (b[i] !== 0x3a) return -1;
-          i++;
         }
         continue;
       }
@@ -158,12 +163,8 @@ function scanValue(b: Uint8Array, i: number): number {
     if (d === 0x2c) {
       i = skipSpace(b, i + 1);
       if (inObject) {
-        if (b[i] !== QUOTE) return -1;
-        i = scanString(b, i, seen);
+        i = scanMemberName(b, i, seen);
         if (i < 0) return -1;
-        i = skipSpace(b, i);
-        if (b[i] !== 0x3a) return -1;
-        i++;
       }
       expectValue = true;
       continue;
