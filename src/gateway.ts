@@ -188,9 +188,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (phase === 'starting') phase = 'ready';
     log.info('ready', { config_version: store.current()?.version });
   })().catch((err: unknown) => {
-    // Not ready, but up: the next valid version tries again.
+    // Not ready, but up: tried again in a few seconds (e.g. Redis not reachable yet), or by the next valid version.
     activation = undefined;
-    log.error('could not set up limits; not ready', { error: err as Error });
+    log.error('could not set up limits; not ready, retrying in 5 s', { error: err as Error });
+    setTimeout(() => {
+      const current = store.current();
+      if (current && phase === 'starting') void activate(current);
+    }, 5000).unref();
   });
   store.onSwap((next) => {
     applySnapshot(next);
