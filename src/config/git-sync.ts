@@ -47,7 +47,7 @@ export interface GitSync extends SourceFollower {
 }
 
 /** How many commits back from an invalid head the start looks for one that is valid. */
-export const fallbackDepth = 20;
+const fallbackDepth = 20;
 
 /** The URL without user info, for /status, logs and errors. */
 export function stripCredentials(url: string): string {

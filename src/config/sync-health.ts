@@ -35,12 +35,6 @@ export class SyncHealth {
   /** The newest version seen was rejected; cleared when a newer version is accepted. */
   rejected: Rejection | undefined;
   fallback: Fallback | undefined;
-  #onError: (() => void) | undefined;
-
-  /** Called once per sync error (the data path counts it as a metric). */
-  onError(listener: () => void): void {
-    this.#onError = listener;
-  }
 
   get stale(): boolean {
     return this.rejected !== undefined || this.failure !== undefined;
@@ -54,7 +48,6 @@ export class SyncHealth {
   syncFailed(message: string, at = new Date()): void {
     this.errorCount++;
     this.failure = { at, message };
-    this.#onError?.();
   }
 
   accepted(): void {
